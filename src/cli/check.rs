@@ -1,0 +1,89 @@
+//! `check`: validates scenario files and reports every problem with its position.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::roleplay::checks::analyse_all;
+use crate::scenario::load::place_in;
+use crate::scenario::{Diagnostic, Sources};
+
+use super::{EXIT_PROBLEM, Env};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders to check (default: the bundled scenarios).
+    pub paths: Vec<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    files: usize,
+    scenarios: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diagnostic],
+}
+
+/// Loads, validates and analyses; returns all diagnostics, the number of files and of good scenarios.
+pub fn diagnose(sources: &Sources) -> (Vec<Diagnostic>, usize, usize) {
+    let library = sources.load();
+    let mut diagnostics = library.diagnostics.clone();
+    if let Some(catalogue) = &library.catalogue {
+        for scenario in &library.scenarios {
+            let (pending, _) = analyse_all(scenario, catalogue);
+            if let Some(file) = sources.file(&scenario.source) {
+                diagnostics.extend(place_in(file, pending));
+            }
+        }
+    }
+    diagnostics
+        .sort_by(|a, b| (&a.file, a.line, a.col, a.code).cmp(&(&b.file, b.line, b.col, b.code)));
+    let files = sources.scenarios.len() + usize::from(sources.catalogue.is_some());
+    (diagnostics, files, library.scenarios.len())
+}
+
+pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
+    let sources = if args.paths.is_empty() {
+        env.sources()
+    } else {
+        Sources::from_paths(&args.paths, || env.sources().catalogue)
+    };
+    let (diagnostics, files, scenarios) = diagnose(&sources);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if args.json {
+        let report = Report {
+            files,
+            scenarios,
+            errors,
+            warnings,
+            diagnostics: &diagnostics,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for d in &diagnostics {
+            println!("{d}");
+        }
+        println!(
+            "checked {files} file{}: {scenarios} scenario{} ready, {errors} error{}, {warnings} warning{}",
+            plural(files),
+            plural(scenarios),
+            plural(errors),
+            plural(warnings)
+        );
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(EXIT_PROBLEM)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

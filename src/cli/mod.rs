@@ -1,0 +1,171 @@
+//! The command line: parses arguments and runs one subcommand; each subcommand has its own file.
+
+mod check;
+mod graph;
+mod list;
+mod play;
+mod terminal;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::scenario::{Lang, Library, ScenarioSource, Sources};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "complaint-trainer",
+    version,
+    about = "Practise preventing and handling customer complaints at a car dealership",
+    long_about = "Practise preventing and handling customer complaints at a car dealership.\n\
+                  With no command, opens the desktop app."
+)]
+pub struct Cli {
+    /// Where settings and records live (default: the platform's data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Scenario folder with catalogue.ron (default: ./scenarios, else the built-in copies).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// Language for text output: zh or en (default: from the environment's locale).
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language `{s}`; use zh or en"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario files: syntax, references, translations, reachability, endings.
+    Check(check::Args),
+    /// List the scenarios with their best and worst possible scores.
+    List(list::Args),
+    /// Draw a scenario's graph (Graphviz DOT or Mermaid).
+    Graph(graph::Args),
+    /// Play a scenario in the terminal, or automatically with --choices or --strategy.
+    Play(play::Args),
+    /// Score a saved transcript again and check that it still plays as recorded.
+    Replay(play::ReplayArgs),
+    /// Show where scenarios and data are read from.
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Dot,
+    Mermaid,
+}
+
+/// What every subcommand gets: the parsed global options.
+#[derive(Debug)]
+pub struct Env {
+    pub lang: Lang,
+    pub source: ScenarioSource,
+    pub data_dir: PathBuf,
+}
+
+impl Env {
+    fn from_cli(cli: &Cli) -> Env {
+        Env {
+            lang: cli.lang.unwrap_or_else(Lang::from_env),
+            source: cli
+                .scenarios
+                .clone()
+                .map_or_else(ScenarioSource::default_source, ScenarioSource::Dir),
+            data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
+        }
+    }
+
+    pub fn sources(&self) -> Sources {
+        self.source.sources()
+    }
+
+    /// Loads the scenarios, printing any problem so that a broken file is never silent.
+    pub fn library(&self) -> Library {
+        let library = self.sources().load();
+        let errors: Vec<_> = library
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        for d in &errors {
+            eprintln!("{d}");
+        }
+        if !errors.is_empty() {
+            eprintln!(
+                "(the files above were skipped; `complaint-trainer check` explains every problem)"
+            );
+        }
+        library
+    }
+}
+
+/// `$XDG_DATA_HOME/complaint-trainer`, `~/.local/share/complaint-trainer`, or the platform's
+/// equivalent (`%APPDATA%`, `~/Library/Application Support`).
+pub fn default_data_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_os = "windows") {
+        if let Some(app_data) = std::env::var_os("APPDATA") {
+            return PathBuf::from(app_data).join("complaint-trainer");
+        }
+    } else if cfg!(target_os = "macos") {
+        if let Some(home) = &home {
+            return home.join("Library/Application Support/complaint-trainer");
+        }
+    } else if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("complaint-trainer");
+    } else if let Some(home) = &home {
+        return home.join(".local/share/complaint-trainer");
+    }
+    PathBuf::from("complaint-trainer-data")
+}
+
+/// Exit codes: 0 success, 1 a problem with the content or the request, 2 usage.
+pub const EXIT_PROBLEM: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    let env = Env::from_cli(&cli);
+    let result = match cli.command {
+        Some(Command::Check(args)) => check::run(&env, &args),
+        Some(Command::List(args)) => list::run(&env, &args),
+        Some(Command::Graph(args)) => graph::run(&env, &args),
+        Some(Command::Play(args)) => play::run(&env, &args),
+        Some(Command::Replay(args)) => play::replay(&env, &args),
+        Some(Command::Info) => info(&env),
+        None => {
+            eprintln!(
+                "The desktop app is not part of this build yet. Try `complaint-trainer list` and \
+                 `complaint-trainer play ID`; `complaint-trainer --help` lists every command."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_PROBLEM)
+        }
+    }
+}
+
+fn info(env: &Env) -> anyhow::Result<ExitCode> {
+    println!("complaint-trainer {}", env!("CARGO_PKG_VERSION"));
+    println!("scenarios: {}", env.source.describe());
+    println!("data:      {}", env.data_dir.display());
+    println!("language:  {}", env.lang.code());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,369 @@
+//! `play` and `replay`: a role play in the terminal, automatic play, and rescoring transcripts.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::Serialize;
+
+use crate::roleplay::{
+    Analysis, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices, play_strategy,
+};
+use crate::scenario::{Catalogue, Lang, Library, Scenario};
+
+use super::terminal::{self, t};
+use super::{EXIT_PROBLEM, Env};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    Practice,
+    Assessment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StrategyArg {
+    Best,
+    Worst,
+    Random,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario id (see `list`).
+    pub id: String,
+    /// Play the customer as another behaviour type: passive, talker, angry or activist.
+    #[arg(long, value_name = "TYPE")]
+    pub persona: Option<String>,
+    /// The seed for line variants and the order of replies (default: a new one, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum, default_value = "practice")]
+    pub mode: ModeArg,
+    /// Replies to choose, as the numbers shown on screen, e.g. 2,1,3.
+    #[arg(long, value_delimiter = ',', conflicts_with = "strategy")]
+    pub choices: Option<Vec<usize>>,
+    /// Let the program choose: best, worst or random.
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the transcript (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// A transcript written by `play --transcript` or `play --json`.
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn find_scenario<'a>(library: &'a Library, id: &str) -> anyhow::Result<&'a Arc<Scenario>> {
+    library.scenario(id).ok_or_else(|| {
+        let known: Vec<&str> = library.scenarios.iter().map(|s| s.id.as_str()).collect();
+        anyhow!("no scenario `{id}`; known: {}", known.join(", "))
+    })
+}
+
+fn persona_index(
+    catalogue: &Catalogue,
+    scenario: &Scenario,
+    name: Option<&str>,
+) -> anyhow::Result<u8> {
+    match name {
+        None => Ok(scenario.persona),
+        Some(name) => catalogue.persona_by_id(name).ok_or_else(|| {
+            let known: Vec<&str> = catalogue.personas.iter().map(|p| p.id.as_str()).collect();
+            anyhow!("no behaviour type `{name}`; known: {}", known.join(", "))
+        }),
+    }
+}
+
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    (nanos as u64) ^ (u64::from(std::process::id()) << 32)
+}
+
+#[derive(Debug, Serialize)]
+struct EndingJson<'a> {
+    node: &'a str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct PlayJson<'a> {
+    scenario: &'a str,
+    persona: &'a str,
+    seed: u64,
+    mode: &'static str,
+    total: f64,
+    passed: bool,
+    pass_mark: f64,
+    principles: BTreeMap<&'a str, Option<f64>>,
+    steps: BTreeMap<&'a str, Option<f64>>,
+    ending: Option<EndingJson<'a>>,
+    critical: Vec<&'a str>,
+    score: &'a ScoreCard,
+    transcript: &'a Transcript,
+}
+
+fn result_json(card: &ScoreCard, transcript: &Transcript) -> anyhow::Result<String> {
+    let json = PlayJson {
+        scenario: &transcript.scenario,
+        persona: &transcript.persona,
+        seed: transcript.seed,
+        mode: transcript.mode.as_str(),
+        total: card.total,
+        passed: card.passed,
+        pass_mark: card.pass_mark,
+        principles: card
+            .principles
+            .iter()
+            .map(|l| (l.id.as_str(), l.percent))
+            .collect(),
+        steps: card
+            .steps
+            .iter()
+            .map(|l| (l.id.as_str(), l.percent))
+            .collect(),
+        ending: transcript.ending.as_ref().map(|e| EndingJson {
+            node: &e.node,
+            outcome: e.outcome.as_str(),
+        }),
+        critical: card.critical.iter().map(|c| c.technique.as_str()).collect(),
+        score: card,
+        transcript,
+    };
+    Ok(serde_json::to_string_pretty(&json)?)
+}
+
+pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
+    let library = env.library();
+    let Some(catalogue) = library.catalogue.clone() else {
+        bail!("the catalogue did not load; run `complaint-trainer check` for details");
+    };
+    let scenario = find_scenario(&library, &args.id)?.clone();
+    let persona = persona_index(&catalogue, &scenario, args.persona.as_deref())?;
+    let analysis = Arc::new(
+        Analysis::run(scenario.clone(), catalogue.clone(), persona)
+            .map_err(|e| anyhow!("{}: {e}", scenario.source))?,
+    );
+    let seed = args.seed.unwrap_or_else(fresh_seed);
+    let mode = match args.mode {
+        ModeArg::Practice => Mode::Practice,
+        ModeArg::Assessment => Mode::Assessment,
+    };
+    let session = if let Some(choices) = &args.choices {
+        play_choices(analysis, seed, mode, choices)?
+    } else if let Some(strategy) = args.strategy {
+        let strategy = match strategy {
+            StrategyArg::Best => Strategy::Best,
+            StrategyArg::Worst => Strategy::Worst,
+            StrategyArg::Random => Strategy::Random,
+        };
+        play_strategy(analysis, seed, mode, strategy)?
+    } else {
+        let stdin = std::io::stdin();
+        match interactive(
+            Session::new(analysis, seed, mode),
+            &scenario,
+            &catalogue,
+            env.lang,
+            &mut stdin.lock(),
+        )? {
+            Some(session) => session,
+            None => return Ok(ExitCode::from(EXIT_PROBLEM)),
+        }
+    };
+    let card = session.score();
+    if let Some(path) = &args.transcript {
+        let text = serde_json::to_string_pretty(session.transcript())?;
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the transcript to {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", result_json(&card, session.transcript())?);
+    } else if args.choices.is_some() || args.strategy.is_some() {
+        let name = &scenario.customer.name;
+        for turn in &session.transcript().turns {
+            println!("{}: “{}”", name.get(env.lang), turn.say.get(env.lang));
+            println!("  → {}", turn.chosen_text.get(env.lang));
+        }
+        if let Some(ending) = &session.transcript().ending {
+            print!("{}", terminal::ending(ending, name, env.lang));
+        }
+        print!(
+            "{}",
+            terminal::debrief(&card, &session.transcript().turns, &catalogue, env.lang)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads one trimmed line; None at the end of input.
+fn read_line(input: &mut impl BufRead) -> anyhow::Result<Option<String>> {
+    print!("> ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_string()))
+}
+
+/// The terminal role play. Returns None when the trainee quits or the input ends early.
+pub fn interactive(
+    mut session: Session,
+    scenario: &Scenario,
+    catalogue: &Catalogue,
+    mut lang: Lang,
+    input: &mut impl BufRead,
+) -> anyhow::Result<Option<Session>> {
+    let name = &scenario.customer.name;
+    let mode = session.mode();
+    print!("{}", terminal::header(scenario, catalogue, &session, lang));
+    println!(
+        "{}",
+        t(
+            lang,
+            "输入编号选择回应;h 提示(练习模式);l 切换语言;q 退出。",
+            "Type a number to reply; h for a hint (practice); l to switch language; q to quit."
+        )
+    );
+    let mut show_prompt = true;
+    loop {
+        match session.phase() {
+            Phase::Ended => {
+                if let Some(ending) = &session.transcript().ending {
+                    print!("{}", terminal::ending(ending, name, lang));
+                }
+                print!(
+                    "{}",
+                    terminal::debrief(
+                        &session.score(),
+                        &session.transcript().turns,
+                        catalogue,
+                        lang
+                    )
+                );
+                return Ok(Some(session));
+            }
+            Phase::Choosing => {
+                if let (true, Some(p)) = (show_prompt, session.prompt()) {
+                    print!("{}", terminal::prompt(p, &session, catalogue, name, lang));
+                }
+                show_prompt = false;
+                let Some(line) = read_line(input)? else {
+                    eprintln!(
+                        "{}",
+                        t(
+                            lang,
+                            "输入结束,演练未完成。",
+                            "Input ended before the role play finished."
+                        )
+                    );
+                    return Ok(None);
+                };
+                match line.as_str() {
+                    "q" | "quit" => return Ok(None),
+                    "l" => {
+                        lang = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
+                        show_prompt = true;
+                    }
+                    "h" | "?" => match session.hint() {
+                        Ok(Some(n)) => println!("{} {n}", t(lang, "提示:试试", "Hint: try")),
+                        Ok(None) => {}
+                        Err(e) => println!("{e}"),
+                    },
+                    other => match other.parse::<usize>() {
+                        Ok(n) => match session.choose(n) {
+                            Ok(turn) => {
+                                if mode == Mode::Practice {
+                                    print!("{}", terminal::feedback(turn, catalogue, name, lang));
+                                    println!(
+                                        "{}",
+                                        t(
+                                            lang,
+                                            "回车继续;r 重做这一轮。",
+                                            "Enter to continue; r to try this turn again."
+                                        )
+                                    );
+                                } else if let Some(react) = &turn.react {
+                                    println!("{}: “{}”", name.get(lang), react.get(lang));
+                                }
+                                show_prompt = true;
+                            }
+                            Err(e) => println!("{e}"),
+                        },
+                        Err(_) => println!(
+                            "{}",
+                            t(
+                                lang,
+                                "请输入回应编号,或 h / l / q。",
+                                "Type a reply's number, or h / l / q."
+                            )
+                        ),
+                    },
+                }
+            }
+            Phase::Feedback => {
+                let Some(line) = read_line(input)? else {
+                    eprintln!(
+                        "{}",
+                        t(
+                            lang,
+                            "输入结束,演练未完成。",
+                            "Input ended before the role play finished."
+                        )
+                    );
+                    return Ok(None);
+                };
+                match line.as_str() {
+                    "r" => session.retry()?,
+                    "q" | "quit" => return Ok(None),
+                    _ => session.proceed()?,
+                }
+                show_prompt = true;
+            }
+        }
+    }
+}
+
+pub fn replay(env: &Env, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    // Accept a bare transcript or the object `play --json` prints.
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let transcript: Transcript =
+        serde_json::from_value(value.get("transcript").cloned().unwrap_or(value))
+            .with_context(|| format!("{} is not a transcript", args.file.display()))?;
+    let library = env.library();
+    let Some(catalogue) = library.catalogue.clone() else {
+        bail!("the catalogue did not load; run `complaint-trainer check` for details");
+    };
+    let scenario = find_scenario(&library, &transcript.scenario)?.clone();
+    let persona = persona_index(&catalogue, &scenario, Some(&transcript.persona))?;
+    let analysis = Arc::new(Analysis::run(scenario.clone(), catalogue, persona)?);
+    let card = crate::roleplay::replay(&transcript, analysis)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&card)?);
+    } else {
+        println!(
+            "{}: {:.1} / 100, {}",
+            transcript.scenario,
+            card.total,
+            if card.passed { "passed" } else { "not passed" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,256 @@
+//! Text rendering of a role play for the terminal: the customer card, meters, feedback, debrief.
+
+use std::fmt::Write as _;
+
+use crate::roleplay::session::{EndingRecord, Prompt, TurnRecord};
+use crate::roleplay::{Mode, ScoreCard, Session};
+use crate::scenario::{Catalogue, Lang, Scenario, Text};
+
+/// Picks the language of a pair of UI strings.
+pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+pub fn meter(value: u8) -> String {
+    let filled = usize::from(value.min(10));
+    format!(
+        "{}{} {value:>2}/10",
+        "■".repeat(filled),
+        "□".repeat(10 - filled)
+    )
+}
+
+pub fn header(scenario: &Scenario, catalogue: &Catalogue, session: &Session, lang: Lang) -> String {
+    let persona = catalogue.persona(session.analysis().persona);
+    let mut out = String::new();
+    let _ = writeln!(out, "══ {} ══", scenario.title.get(lang));
+    let _ = writeln!(out, "{}", scenario.summary.get(lang));
+    let _ = writeln!(
+        out,
+        "{}: {} · {}: {} · {}: {}",
+        t(lang, "顾客", "Customer"),
+        scenario.customer.name.get(lang),
+        t(lang, "车辆", "Car"),
+        scenario.customer.car.get(lang),
+        t(lang, "类型", "Type"),
+        persona.name.get(lang)
+    );
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        t(lang, "投诉", "Complaint"),
+        scenario.customer.complaint.get(lang)
+    );
+    let mode = match session.mode() {
+        Mode::Practice => t(lang, "练习模式", "practice"),
+        Mode::Assessment => t(lang, "考核模式", "assessment"),
+    };
+    let _ = writeln!(
+        out,
+        "{}: {mode} · {}: {}",
+        t(lang, "模式", "Mode"),
+        t(lang, "随机种子", "seed"),
+        session.seed()
+    );
+    out
+}
+
+pub fn prompt(
+    prompt: &Prompt,
+    session: &Session,
+    catalogue: &Catalogue,
+    name: &Text,
+    lang: Lang,
+) -> String {
+    let state = session.state();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n[{} {}] {} {}   {} {}",
+        t(lang, "第", "Turn"),
+        prompt.turn + 1,
+        t(lang, "情绪", "anger"),
+        meter(state.mood),
+        t(lang, "信任", "trust"),
+        meter(state.trust)
+    );
+    let _ = writeln!(out, "{}: “{}”", name.get(lang), prompt.say.get(lang));
+    for (i, offered) in prompt.offered.iter().enumerate() {
+        let labels = if session.mode() == Mode::Practice {
+            let names: Vec<&str> = offered
+                .techniques
+                .iter()
+                .filter_map(|id| catalogue.technique_by_id(id))
+                .map(|ti| catalogue.technique(ti).name.get(lang))
+                .collect();
+            format!("  [{}]", names.join(" + "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}. {}{labels}", i + 1, offered.text.get(lang));
+    }
+    out
+}
+
+fn principle_name<'a>(catalogue: &'a Catalogue, id: &str, lang: Lang) -> &'a str {
+    catalogue
+        .principle_by_id(id)
+        .map(|p| catalogue.principle(p).name.get(lang))
+        .unwrap_or("?")
+}
+
+pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lang) -> String {
+    let mut out = String::new();
+    if let Some(react) = &turn.react {
+        let _ = writeln!(out, "{}: “{}”", name.get(lang), react.get(lang));
+    }
+    for e in &turn.events {
+        let sign = if e.points >= 0 { "+" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {sign}{} {} — {}",
+            e.points,
+            principle_name(catalogue, &e.principle, lang),
+            e.why.get(lang)
+        );
+    }
+    if let Some(better) = &turn.better_text {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            t(lang, "更好的回应", "A better reply"),
+            better.get(lang)
+        );
+    }
+    if let Some(esc) = &turn.escalation {
+        let _ = writeln!(out, "  ! {}: {esc}", t(lang, "投诉升级", "Escalation"));
+    }
+    out
+}
+
+pub fn ending(ending: &EndingRecord, name: &Text, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}: “{}”", name.get(lang), ending.say.get(lang));
+    let _ = writeln!(
+        out,
+        "══ {} · {} ══",
+        ending.title.get(lang),
+        ending.outcome.label().get(lang)
+    );
+    let _ = writeln!(out, "{}", ending.debrief.get(lang));
+    out
+}
+
+pub fn debrief(
+    card: &ScoreCard,
+    turns: &[TurnRecord],
+    catalogue: &Catalogue,
+    lang: Lang,
+) -> String {
+    let mut out = String::new();
+    let verdict = if card.passed {
+        t(lang, "通过", "PASSED")
+    } else {
+        t(lang, "未通过", "NOT PASSED")
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {:.1} / 100 ({} {:.0}) — {verdict}",
+        t(lang, "总分", "Total"),
+        card.total,
+        t(lang, "及格线", "pass mark"),
+        card.pass_mark
+    );
+    let _ = writeln!(
+        out,
+        "{} {:.1} · {} {:.1}",
+        t(lang, "本情景最高可得", "best possible here"),
+        card.best_possible,
+        t(lang, "最低", "worst"),
+        card.worst_possible
+    );
+    let _ = writeln!(out, "\n{}:", t(lang, "处理原则", "Handling principles"));
+    for line in &card.principles {
+        match line.percent {
+            Some(p) => {
+                let _ = writeln!(out, "  {:>5.1}%  {}", p, line.name.get(lang));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "     —    {} ({})",
+                    line.name.get(lang),
+                    t(lang, "本情景未涉及", "not tested here")
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}:", t(lang, "处理步骤", "Handling steps"));
+    for line in &card.steps {
+        match line.percent {
+            Some(p) => {
+                let _ = writeln!(out, "  {:>5.1}%  {}", p, line.name.get(lang));
+            }
+            None => {
+                let _ = writeln!(out, "     —    {}", line.name.get(lang));
+            }
+        }
+    }
+    if !card.critical.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:",
+            t(
+                lang,
+                "严重错误(不计入平均,直接判为未通过)",
+                "Critical errors (not averaged away; the attempt fails)"
+            )
+        );
+        for c in &card.critical {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                t(lang, "第", "turn"),
+                c.turn + 1,
+                c.name.get(lang)
+            );
+        }
+    }
+    let missed: Vec<&TurnRecord> = turns.iter().filter(|t| t.better_text.is_some()).collect();
+    if !missed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:",
+            t(
+                lang,
+                "可以做得更好的地方",
+                "Where a better reply was available"
+            )
+        );
+        for turn in missed {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                t(lang, "第", "turn"),
+                turn.turn + 1,
+                turn.chosen_text.get(lang)
+            );
+            if let Some(better) = &turn.better_text {
+                let _ = writeln!(out, "      → {}", better.get(lang));
+            }
+            for e in turn.events.iter().filter(|e| e.points < 0) {
+                let _ = writeln!(
+                    out,
+                    "      {} {}: {}",
+                    e.points,
+                    principle_name(catalogue, &e.principle, lang),
+                    e.why.get(lang)
+                );
+            }
+        }
+    }
+    out
+}

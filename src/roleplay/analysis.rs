@@ -1,0 +1,462 @@
+//! Exact analysis of a scenario for one behaviour type: every reachable state, the best and worst
+//! total, per-principle ranges, the number of distinct paths and the endings that can be reached.
+//!
+//! Scores depend only on the scenario, the behaviour type and the choices (never on random draws),
+//! so exploring every reachable state gives exact figures, not estimates.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::scenario::{
+    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Scenario, StepIdx, TechniqueIdx,
+};
+use crate::scenario::{Condition, validate::strongly_connected};
+
+use super::rules::{Context, Scorer, Source};
+use super::state::{PlayState, StateMask, TIMEOUT_NODE};
+
+/// The most states the analysis explores before it calls a scenario too complex.
+pub const MAX_STATES: usize = 4_000_000;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AnalysisError {
+    #[error(
+        "the scenario has more than {MAX_STATES} distinct states; simplify its conditions or split it"
+    )]
+    TooComplex,
+    #[error("no way through the scenario reaches an ending")]
+    NoCompletePath,
+}
+
+/// One possible reply from one state.
+#[derive(Debug, Clone, Copy)]
+pub struct Edge {
+    pub reply: u16,
+    pub to: u32,
+    /// The reply's contribution to the total, in total points.
+    pub gain: f64,
+}
+
+/// Accumulates a step's points into arrays indexed by principle and by step.
+struct PointsScorer<'a> {
+    principles: &'a mut [i32],
+    steps: &'a mut [i32],
+}
+
+impl Scorer for PointsScorer<'_> {
+    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, _: Source) {
+        self.principles[usize::from(principle)] += i32::from(points);
+        self.steps[usize::from(step)] += i32::from(points);
+    }
+
+    fn critical(&mut self, _: TechniqueIdx) {}
+}
+
+/// The lowest and highest points a principle (or step) can end with over all complete paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Range {
+    /// Where `points` falls between min (0 %) and max (100 %); None when nothing can change it.
+    pub fn percent(&self, points: i32) -> Option<f64> {
+        if self.max > self.min {
+            Some(
+                f64::from((points - self.min).clamp(0, self.max - self.min)) * 100.0
+                    / f64::from(self.max - self.min),
+            )
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub scenario: Arc<Scenario>,
+    pub catalogue: Arc<Catalogue>,
+    pub persona: PersonaIdx,
+    mask: StateMask,
+    index: HashMap<PlayState, u32>,
+    states: Vec<PlayState>,
+    edge_start: Vec<u32>,
+    edges: Vec<Edge>,
+    best: Vec<f64>,
+    worst: Vec<f64>,
+    /// Per principle, the range over complete paths.
+    pub principles: Vec<Range>,
+    /// Per handling step, the range over complete paths.
+    pub steps: Vec<Range>,
+    /// Total points per principle point: `total = Σ coeff[p] · (points[p] − min[p])`.
+    pub coeff: Vec<f64>,
+    pub best_total: f64,
+    pub worst_total: f64,
+    /// Distinct complete paths (saturating).
+    pub paths: u128,
+    /// Ending nodes that some complete path reaches.
+    pub endings: Vec<NodeIdx>,
+    pub timeout_reachable: bool,
+    /// Turn nodes where, in some reachable state, every reply is hidden.
+    pub stuck: Vec<NodeIdx>,
+}
+
+fn condition_reads(c: &Condition, mask: &mut StateMask) {
+    match c {
+        Condition::MoodAtLeast(_) | Condition::MoodAtMost(_) => mask.mood = true,
+        Condition::TrustAtLeast(_) | Condition::TrustAtMost(_) => mask.trust = true,
+        Condition::Fact(i) => mask.facts |= 1u64 << i,
+        Condition::Flag(i) => mask.flags |= 1u64 << i,
+        Condition::Persona(_) => {}
+        Condition::Not(inner) => condition_reads(inner, mask),
+        Condition::All(list) | Condition::Any(list) => {
+            list.iter().for_each(|c| condition_reads(c, mask))
+        }
+    }
+}
+
+/// The parts of the state this scenario's conditions and rules can ever read.
+fn state_mask(scenario: &Scenario, catalogue: &Catalogue) -> StateMask {
+    let mut mask = StateMask {
+        mood: false,
+        trust: false,
+        facts: 0,
+        flags: 0,
+        used: catalogue.order_rules.iter().fold(0, |m, r| m | r.before),
+        turn: false,
+    };
+    for e in &scenario.escalations {
+        condition_reads(&e.when, &mut mask);
+    }
+    for node in &scenario.nodes {
+        if let NodeKind::Turn(t) = &node.kind {
+            for r in &t.replies {
+                if let Some(c) = &r.requires {
+                    condition_reads(c, &mut mask);
+                }
+                for (c, _) in &r.branches {
+                    condition_reads(c, &mut mask);
+                }
+            }
+        }
+    }
+    let successors: Vec<Vec<NodeIdx>> = (0..scenario.nodes.len())
+        .map(|i| scenario.successors(i as NodeIdx))
+        .collect();
+    mask.turn = strongly_connected(&successors)
+        .iter()
+        .any(|c| c.len() > 1 || successors[c[0] as usize].contains(&c[0]));
+    mask
+}
+
+impl Analysis {
+    pub fn run(
+        scenario: Arc<Scenario>,
+        catalogue: Arc<Catalogue>,
+        persona: PersonaIdx,
+    ) -> Result<Analysis, AnalysisError> {
+        let mask = state_mask(&scenario, &catalogue);
+        let ctx = Context {
+            scenario: &scenario,
+            catalogue: &catalogue,
+            persona,
+        };
+        let np = catalogue.principles.len();
+        let ns = catalogue.steps.len();
+        let p = catalogue.persona(persona);
+        let start = mask.project(&PlayState::start(&scenario, p.start_mood, p.start_trust));
+
+        // Explore breadth-first; a state's edges are stored together when it is expanded.
+        let mut index: HashMap<PlayState, u32> = HashMap::new();
+        let mut states = vec![start];
+        index.insert(start, 0);
+        let mut edge_start = Vec::new();
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut edge_points: Vec<i32> = Vec::new();
+        let mut stuck = Vec::new();
+        let mut principles_buf = vec![0i32; np];
+        let mut steps_buf = vec![0i32; ns];
+        let mut cursor = 0usize;
+        while cursor < states.len() {
+            let state = states[cursor];
+            edge_start.push(u32::try_from(edges.len()).map_err(|_| AnalysisError::TooComplex)?);
+            cursor += 1;
+            if ctx.is_over(&state) {
+                continue;
+            }
+            let available = ctx.available(&state);
+            if available.is_empty() {
+                stuck.push(state.node);
+            }
+            for reply in available {
+                principles_buf.iter_mut().for_each(|v| *v = 0);
+                steps_buf.iter_mut().for_each(|v| *v = 0);
+                let outcome = ctx.apply(
+                    &state,
+                    reply,
+                    &mut PointsScorer {
+                        principles: &mut principles_buf,
+                        steps: &mut steps_buf,
+                    },
+                );
+                let key = mask.project(&outcome.state);
+                let to = match index.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        if states.len() >= MAX_STATES {
+                            return Err(AnalysisError::TooComplex);
+                        }
+                        let id = states.len() as u32;
+                        states.push(key);
+                        index.insert(key, id);
+                        id
+                    }
+                };
+                edges.push(Edge {
+                    reply: u16::try_from(reply).unwrap_or(u16::MAX),
+                    to,
+                    gain: 0.0,
+                });
+                edge_points.extend_from_slice(&principles_buf);
+                edge_points.extend_from_slice(&steps_buf);
+            }
+        }
+        edge_start.push(edges.len() as u32);
+        stuck.sort_unstable();
+        stuck.dedup();
+
+        let order = topological_order(states.len(), &edge_start, &edges)?;
+        let n = states.len();
+        let width = np + ns;
+        let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
+        let complete = |s: usize| ctx.is_over(&states[s]);
+
+        // Per principle and step, the max and min points still to come from each state.
+        let mut hi = vec![i32::MIN; n * width];
+        let mut lo = vec![i32::MAX; n * width];
+        let mut alive = vec![false; n];
+        let mut paths = vec![0u128; n];
+        for &s in order.iter().rev() {
+            let s = s as usize;
+            if terminal(s) {
+                if complete(s) {
+                    alive[s] = true;
+                    paths[s] = 1;
+                    hi[s * width..(s + 1) * width].fill(0);
+                    lo[s * width..(s + 1) * width].fill(0);
+                }
+                continue;
+            }
+            for e in edge_start[s] as usize..edge_start[s + 1] as usize {
+                let to = edges[e].to as usize;
+                if !alive[to] {
+                    continue;
+                }
+                alive[s] = true;
+                paths[s] = paths[s].saturating_add(paths[to]);
+                for k in 0..width {
+                    let v = edge_points[e * width + k];
+                    hi[s * width + k] = hi[s * width + k].max(v + hi[to * width + k]);
+                    lo[s * width + k] = lo[s * width + k].min(v + lo[to * width + k]);
+                }
+            }
+        }
+        if !alive[0] {
+            return Err(AnalysisError::NoCompletePath);
+        }
+        let principles: Vec<Range> = (0..np)
+            .map(|k| Range {
+                min: lo[k],
+                max: hi[k],
+            })
+            .collect();
+        let steps: Vec<Range> = (0..ns)
+            .map(|k| Range {
+                min: lo[np + k],
+                max: hi[np + k],
+            })
+            .collect();
+        let weight_sum: f64 = principles
+            .iter()
+            .zip(&catalogue.principles)
+            .filter(|(r, _)| r.max > r.min)
+            .map(|(_, p)| p.weight)
+            .sum();
+        let coeff: Vec<f64> = principles
+            .iter()
+            .zip(&catalogue.principles)
+            .map(|(r, p)| {
+                if r.max > r.min && weight_sum > 0.0 {
+                    100.0 * p.weight / (weight_sum * f64::from(r.max - r.min))
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let offset: f64 = principles
+            .iter()
+            .zip(&coeff)
+            .map(|(r, c)| c * f64::from(r.min))
+            .sum();
+        for e in 0..edges.len() {
+            edges[e].gain = (0..np)
+                .map(|k| coeff[k] * f64::from(edge_points[e * width + k]))
+                .sum();
+        }
+        let mut best = vec![f64::NEG_INFINITY; n];
+        let mut worst = vec![f64::INFINITY; n];
+        for &s in order.iter().rev() {
+            let s = s as usize;
+            if !alive[s] {
+                continue;
+            }
+            if terminal(s) {
+                best[s] = 0.0;
+                worst[s] = 0.0;
+                continue;
+            }
+            for e in &edges[edge_start[s] as usize..edge_start[s + 1] as usize] {
+                let to = e.to as usize;
+                if alive[to] {
+                    best[s] = best[s].max(e.gain + best[to]);
+                    worst[s] = worst[s].min(e.gain + worst[to]);
+                }
+            }
+        }
+        let mut endings: Vec<NodeIdx> = states
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| terminal(*i) && complete(*i) && s.node != TIMEOUT_NODE)
+            .map(|(_, s)| s.node)
+            .collect();
+        endings.sort_unstable();
+        endings.dedup();
+        let timeout_reachable = states.iter().any(|s| s.node == TIMEOUT_NODE);
+        let best_total = (best[0] - offset).clamp(0.0, 100.0);
+        let worst_total = (worst[0] - offset).clamp(0.0, 100.0);
+        Ok(Analysis {
+            scenario: scenario.clone(),
+            catalogue: catalogue.clone(),
+            persona,
+            mask,
+            index,
+            states,
+            edge_start,
+            edges,
+            best,
+            worst,
+            principles,
+            steps,
+            coeff,
+            best_total,
+            worst_total,
+            paths: paths[0],
+            endings,
+            timeout_reachable,
+            stuck,
+        })
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            scenario: &self.scenario,
+            catalogue: &self.catalogue,
+            persona: self.persona,
+        }
+    }
+
+    pub fn state_count(&self) -> usize {
+        self.states.len()
+    }
+
+    /// The total (0–100) for a path's principle points.
+    pub fn total(&self, principle_points: &[i32]) -> f64 {
+        let sum: f64 = self
+            .principles
+            .iter()
+            .zip(&self.coeff)
+            .zip(principle_points)
+            .map(|((r, c), p)| c * f64::from(p - r.min))
+            .sum();
+        (sum * 1e9).round() / 1e9
+    }
+
+    /// The replies from a state, each with the best and worst total still reachable after it.
+    /// Replies that lead nowhere complete are left out.
+    pub fn reply_values(&self, state: &PlayState) -> Vec<(usize, f64, f64)> {
+        let Some(&id) = self.index.get(&self.mask.project(state)) else {
+            return Vec::new();
+        };
+        let id = id as usize;
+        self.edges[self.edge_start[id] as usize..self.edge_start[id + 1] as usize]
+            .iter()
+            .filter(|e| self.best[e.to as usize].is_finite())
+            .map(|e| {
+                let to = e.to as usize;
+                (
+                    usize::from(e.reply),
+                    e.gain + self.best[to],
+                    e.gain + self.worst[to],
+                )
+            })
+            .collect()
+    }
+
+    /// The reply that leads to the best total reachable from here (the first, on a tie).
+    pub fn best_reply(&self, state: &PlayState) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (reply, value, _) in self.reply_values(state) {
+            if best.is_none_or(|(_, b)| value > b + 1e-9) {
+                best = Some((reply, value));
+            }
+        }
+        best.map(|(r, _)| r)
+    }
+
+    /// The reply that leads to the worst total reachable from here (the first, on a tie).
+    pub fn worst_reply(&self, state: &PlayState) -> Option<usize> {
+        let mut worst: Option<(usize, f64)> = None;
+        for (reply, _, value) in self.reply_values(state) {
+            if worst.is_none_or(|(_, w)| value < w - 1e-9) {
+                worst = Some((reply, value));
+            }
+        }
+        worst.map(|(r, _)| r)
+    }
+}
+
+/// Kahn's algorithm. The state graph is acyclic by construction (nodes move forward, or the turn
+/// number is part of the state); a cycle would mean a bug, reported rather than looped on.
+fn topological_order(
+    n: usize,
+    edge_start: &[u32],
+    edges: &[Edge],
+) -> Result<Vec<u32>, AnalysisError> {
+    let mut indegree = vec![0u32; n];
+    for e in edges {
+        indegree[e.to as usize] += 1;
+    }
+    let mut order: Vec<u32> = (0..n as u32)
+        .filter(|&s| indegree[s as usize] == 0)
+        .collect();
+    let mut head = 0;
+    while head < order.len() {
+        let s = order[head] as usize;
+        head += 1;
+        for e in &edges[edge_start[s] as usize..edge_start[s + 1] as usize] {
+            let to = e.to as usize;
+            indegree[to] -= 1;
+            if indegree[to] == 0 {
+                order.push(to as u32);
+            }
+        }
+    }
+    if order.len() == n {
+        Ok(order)
+    } else {
+        Err(AnalysisError::TooComplex)
+    }
+}

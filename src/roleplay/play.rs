@@ -1,0 +1,214 @@
+//! Playing without a person: strategies, fixed choice lists, and replaying a transcript.
+
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use thiserror::Error;
+
+use super::analysis::Analysis;
+use super::score::ScoreCard;
+use super::session::{Mode, Phase, Session, SessionError, Transcript};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The reply on the exact optimum from the analysis.
+    Best,
+    /// The reply on the exact worst path.
+    Worst,
+    /// A uniformly random reply (seeded).
+    Random,
+}
+
+impl Strategy {
+    pub fn parse(s: &str) -> Option<Strategy> {
+        match s {
+            "best" => Some(Strategy::Best),
+            "worst" => Some(Strategy::Worst),
+            "random" => Some(Strategy::Random),
+            _ => None,
+        }
+    }
+}
+
+/// The 1-based number of the reply a strategy picks in the session's current prompt.
+pub fn pick(session: &Session, strategy: Strategy, rng: &mut impl Rng) -> Option<usize> {
+    let prompt = session.prompt()?;
+    let wanted = match strategy {
+        Strategy::Best => session.analysis().best_reply(session.state())?,
+        Strategy::Worst => session.analysis().worst_reply(session.state())?,
+        Strategy::Random => {
+            return (!prompt.offered.is_empty())
+                .then(|| rng.random_range(0..prompt.offered.len()) + 1);
+        }
+    };
+    prompt
+        .offered
+        .iter()
+        .position(|o| o.index == wanted)
+        .map(|i| i + 1)
+}
+
+/// Plays a whole attempt with a strategy.
+pub fn play_strategy(
+    analysis: Arc<Analysis>,
+    seed: u64,
+    mode: Mode,
+    strategy: Strategy,
+) -> Result<Session, SessionError> {
+    let mut session = Session::new(analysis, seed, mode);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_c401_ce55);
+    loop {
+        match session.phase() {
+            Phase::Ended => return Ok(session),
+            Phase::Feedback => session.proceed()?,
+            Phase::Choosing => {
+                let number = pick(&session, strategy, &mut rng).ok_or(SessionError::WrongPhase(
+                    "no reply is available at this turn",
+                ))?;
+                session.choose(number)?;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum PlayError {
+    #[error("choice {position} ({number}): {source}")]
+    BadChoice {
+        position: usize,
+        number: usize,
+        source: SessionError,
+    },
+    #[error("the choices ran out after {given} replies, before the role play ended")]
+    TooFewChoices { given: usize },
+    #[error("{extra} choice(s) left over after the role play ended")]
+    TooManyChoices { extra: usize },
+}
+
+/// Plays the given replies (1-based numbers as shown) and nothing else.
+pub fn play_choices(
+    analysis: Arc<Analysis>,
+    seed: u64,
+    mode: Mode,
+    choices: &[usize],
+) -> Result<Session, PlayError> {
+    let mut session = Session::new(analysis, seed, mode);
+    let mut next = choices.iter().enumerate();
+    loop {
+        match session.phase() {
+            Phase::Ended => {
+                let extra = next.count();
+                return if extra == 0 {
+                    Ok(session)
+                } else {
+                    Err(PlayError::TooManyChoices { extra })
+                };
+            }
+            Phase::Feedback => session.proceed().map_err(|source| PlayError::BadChoice {
+                position: 0,
+                number: 0,
+                source,
+            })?,
+            Phase::Choosing => {
+                let Some((i, &number)) = next.next() else {
+                    return Err(PlayError::TooFewChoices {
+                        given: choices.len(),
+                    });
+                };
+                session
+                    .choose(number)
+                    .map_err(|source| PlayError::BadChoice {
+                        position: i + 1,
+                        number,
+                        source,
+                    })?;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ReplayError {
+    #[error("the transcript is of scenario `{recorded}`, not `{current}`")]
+    WrongScenario { recorded: String, current: String },
+    #[error(
+        "the transcript was made with version {recorded} of `{scenario}`, and the scenario is now version {current}; its recorded score stands, but it cannot be scored again"
+    )]
+    VersionChanged {
+        scenario: String,
+        recorded: u32,
+        current: u32,
+    },
+    #[error("the transcript's behaviour type `{0}` does not match the analysis")]
+    WrongPersona(String),
+    #[error("turn {turn}: {source}")]
+    Choice { turn: usize, source: SessionError },
+    #[error("turn {turn} no longer plays as recorded ({what})")]
+    Diverged { turn: usize, what: &'static str },
+}
+
+/// Plays a transcript's choices again and checks that every turn comes out as recorded.
+pub fn replay(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<ScoreCard, ReplayError> {
+    let scenario = &analysis.scenario;
+    if transcript.scenario != scenario.id {
+        return Err(ReplayError::WrongScenario {
+            recorded: transcript.scenario.clone(),
+            current: scenario.id.clone(),
+        });
+    }
+    if transcript.scenario_version != scenario.version {
+        return Err(ReplayError::VersionChanged {
+            scenario: scenario.id.clone(),
+            recorded: transcript.scenario_version,
+            current: scenario.version,
+        });
+    }
+    if analysis.catalogue.persona(analysis.persona).id != transcript.persona {
+        return Err(ReplayError::WrongPersona(transcript.persona.clone()));
+    }
+    let mut session = Session::new(analysis, transcript.seed, transcript.mode);
+    for (i, recorded) in transcript.turns.iter().enumerate() {
+        if session.phase() == Phase::Feedback {
+            session.proceed().map_err(|source| ReplayError::Choice {
+                turn: i + 1,
+                source,
+            })?;
+        }
+        let shown: Vec<String> = session
+            .prompt()
+            .map(|p| p.offered.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default();
+        if shown != recorded.shown {
+            return Err(ReplayError::Diverged {
+                turn: i + 1,
+                what: "other replies were offered",
+            });
+        }
+        let turn = session
+            .choose_id(&recorded.chosen)
+            .map_err(|source| ReplayError::Choice {
+                turn: i + 1,
+                source,
+            })?;
+        if turn.events != recorded.events {
+            return Err(ReplayError::Diverged {
+                turn: i + 1,
+                what: "the reply scored differently",
+            });
+        }
+    }
+    if session.phase() == Phase::Feedback {
+        session.proceed().map_err(|source| ReplayError::Choice {
+            turn: transcript.turns.len(),
+            source,
+        })?;
+    }
+    if session.transcript().ending != transcript.ending {
+        return Err(ReplayError::Diverged {
+            turn: transcript.turns.len(),
+            what: "a different ending was reached",
+        });
+    }
+    Ok(session.score())
+}

@@ -1,0 +1,247 @@
+//! The one step function: what a reply does to the customer and to the score.
+//!
+//! The live session, the exact analysis and replays all call `apply`, so a reply is worth
+//! the same wherever it is counted.
+
+use crate::scenario::{
+    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reply, Scenario, ScoreItem, StepIdx,
+    TechniqueIdx, Turn,
+};
+
+use super::state::{PlayState, TIMEOUT_NODE, shift};
+
+/// Why points were given or taken; enough to find the explanation text again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The reply's own score item `item`.
+    Reply { item: usize },
+    /// The catalogue's rule for a technique (a don't, for instance).
+    Technique {
+        technique: TechniqueIdx,
+        item: usize,
+    },
+    /// The behaviour type's reaction to a technique.
+    Reaction { reaction: usize, item: usize },
+    /// The behaviour type's reaction to a run of one technique.
+    Streak { streak: usize, item: usize },
+    /// An order rule, kept or broken.
+    Order { rule: usize, kept: bool },
+    /// The ending reached.
+    Ending { node: NodeIdx, item: usize },
+}
+
+/// Receives the score events of a step.
+pub trait Scorer {
+    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, source: Source);
+    fn critical(&mut self, technique: TechniqueIdx);
+}
+
+/// Everything a step needs to know besides the state.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub scenario: &'a Scenario,
+    pub catalogue: &'a Catalogue,
+    pub persona: PersonaIdx,
+}
+
+/// Where a step leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub state: PlayState,
+    /// The escalation that fired, if any.
+    pub escalation: Option<usize>,
+}
+
+impl<'a> Context<'a> {
+    pub fn turn(&self, node: NodeIdx) -> Option<&'a Turn> {
+        if node == TIMEOUT_NODE {
+            return None;
+        }
+        match &self.scenario.node(node).kind {
+            NodeKind::Turn(t) => Some(t),
+            NodeKind::Ending(_) => None,
+        }
+    }
+
+    /// Replies shown in this state, by their index in the turn.
+    pub fn available(&self, state: &PlayState) -> Vec<usize> {
+        match self.turn(state.node) {
+            Some(turn) => turn
+                .replies
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.requires
+                        .as_ref()
+                        .is_none_or(|c| state.holds(c, self.persona))
+                })
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn score_items(
+        scorer: &mut impl Scorer,
+        items: &[ScoreItem],
+        step: StepIdx,
+        source: impl Fn(usize) -> Source,
+    ) {
+        for (i, item) in items.iter().enumerate() {
+            scorer.points(
+                item.principle,
+                item.step.unwrap_or(step),
+                item.points,
+                source(i),
+            );
+        }
+    }
+
+    /// Applies reply `reply_index` of the current turn. The caller makes sure it is available.
+    pub fn apply(
+        &self,
+        state: &PlayState,
+        reply_index: usize,
+        scorer: &mut impl Scorer,
+    ) -> Outcome {
+        let Some(turn) = self.turn(state.node) else {
+            return Outcome {
+                state: *state,
+                escalation: None,
+            };
+        };
+        let Some(reply) = turn.replies.get(reply_index) else {
+            return Outcome {
+                state: *state,
+                escalation: None,
+            };
+        };
+        let step = turn.step;
+        let persona = self.catalogue.persona(self.persona);
+        let mut next = *state;
+        let mut mood = i32::from(reply.mood);
+        let mut trust = i32::from(reply.trust);
+
+        Self::score_items(scorer, &reply.score, step, |item| Source::Reply { item });
+        for &t in &reply.techniques {
+            let technique = self.catalogue.technique(t);
+            mood += i32::from(technique.mood);
+            trust += i32::from(technique.trust);
+            Self::score_items(scorer, &technique.score, step, |item| Source::Technique {
+                technique: t,
+                item,
+            });
+            if technique.critical {
+                scorer.critical(t);
+            }
+            for (k, reaction) in persona.reactions.iter().enumerate() {
+                if reaction.technique == t {
+                    mood += i32::from(reaction.mood);
+                    trust += i32::from(reaction.trust);
+                    Self::score_items(scorer, &reaction.score, step, |item| Source::Reaction {
+                        reaction: k,
+                        item,
+                    });
+                }
+            }
+        }
+        for (k, streak) in persona.streaks.iter().enumerate() {
+            if reply.technique_mask & (1u64 << streak.technique) != 0 {
+                next.streaks[k] = state.streaks[k].saturating_add(1).min(streak.at_least);
+                if next.streaks[k] >= streak.at_least {
+                    mood += i32::from(streak.mood);
+                    trust += i32::from(streak.trust);
+                    Self::score_items(scorer, &streak.score, step, |item| Source::Streak {
+                        streak: k,
+                        item,
+                    });
+                }
+            } else {
+                next.streaks[k] = 0;
+            }
+        }
+        self.order_rules(state, reply, step, &mut next, scorer);
+
+        next.used |= reply.technique_mask;
+        next.mood = shift(state.mood, mood);
+        next.trust = shift(state.trust, trust);
+        next.facts |= reply.reveals;
+        next.flags = (next.flags | reply.sets) & !reply.clears;
+        next.turn = state.turn.saturating_add(1);
+
+        let mut escalation = None;
+        let mut to = reply.goto;
+        if let Some((k, e)) =
+            self.scenario.escalations.iter().enumerate().find(|(k, e)| {
+                state.escalated & (1u32 << k) == 0 && next.holds(&e.when, self.persona)
+            })
+        {
+            next.escalated |= 1u32 << k;
+            escalation = Some(k);
+            to = e.goto;
+        } else if let Some((_, branch_to)) = reply
+            .branches
+            .iter()
+            .find(|(c, _)| next.holds(c, self.persona))
+        {
+            to = *branch_to;
+        }
+        next.node = to;
+        match &self.scenario.node(to).kind {
+            NodeKind::Ending(ending) => {
+                Self::score_items(scorer, &ending.score, step, |item| Source::Ending {
+                    node: to,
+                    item,
+                });
+            }
+            NodeKind::Turn(_) => {
+                if u32::from(next.turn) >= self.scenario.max_turns {
+                    next.node = TIMEOUT_NODE;
+                }
+            }
+        }
+        Outcome {
+            state: next,
+            escalation,
+        }
+    }
+
+    /// Order rules decide the first time one of their `then` techniques is used: kept when one
+    /// of their `before` techniques came earlier, in an earlier reply or earlier in this one.
+    fn order_rules(
+        &self,
+        state: &PlayState,
+        reply: &Reply,
+        step: StepIdx,
+        next: &mut PlayState,
+        scorer: &mut impl Scorer,
+    ) {
+        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
+            if state.rules_done & (1u32 << k) != 0 || reply.technique_mask & rule.then == 0 {
+                continue;
+            }
+            let mut earlier = state.used;
+            for &t in &reply.techniques {
+                if rule.then & (1u64 << t) != 0 {
+                    break;
+                }
+                earlier |= 1u64 << t;
+            }
+            let kept = earlier & rule.before != 0;
+            next.rules_done |= 1u32 << k;
+            let points = if kept { rule.kept } else { rule.broken };
+            scorer.points(
+                rule.principle,
+                step,
+                points,
+                Source::Order { rule: k, kept },
+            );
+        }
+    }
+
+    /// Whether a state ends the conversation.
+    pub fn is_over(&self, state: &PlayState) -> bool {
+        state.node == TIMEOUT_NODE
+            || matches!(self.scenario.node(state.node).kind, NodeKind::Ending(_))
+    }
+}

@@ -1,0 +1,145 @@
+//! The state of a role play between turns: where it is, the customer's mood and trust, what is known.
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::{Condition, MAX_STREAKS, NodeIdx, PersonaIdx, SCALE_MAX, Scenario};
+
+/// A node index meaning "the conversation ran past the scenario's turn limit".
+pub const TIMEOUT_NODE: NodeIdx = NodeIdx::MAX;
+
+/// Everything that decides what happens next. Small and `Copy`, so the analysis can hash millions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PlayState {
+    pub node: NodeIdx,
+    pub turn: u16,
+    /// 0 calm … 10 furious.
+    pub mood: u8,
+    /// 0 none … 10 full trust in the dealer.
+    pub trust: u8,
+    /// Facts the customer has told so far.
+    pub facts: u64,
+    pub flags: u64,
+    /// Techniques used so far (for order rules).
+    pub used: u64,
+    /// Order rules already decided.
+    pub rules_done: u32,
+    /// Escalations already triggered.
+    pub escalated: u32,
+    /// Consecutive replies using each streak rule's technique.
+    pub streaks: [u8; MAX_STREAKS],
+}
+
+impl PlayState {
+    pub fn start(scenario: &Scenario, persona_mood: i8, persona_trust: i8) -> Self {
+        PlayState {
+            node: scenario.start,
+            mood: shift(scenario.start_mood, i32::from(persona_mood)),
+            trust: shift(scenario.start_trust, i32::from(persona_trust)),
+            ..PlayState::default()
+        }
+    }
+
+    pub fn holds(&self, condition: &Condition, persona: PersonaIdx) -> bool {
+        match condition {
+            Condition::MoodAtLeast(v) => self.mood >= *v,
+            Condition::MoodAtMost(v) => self.mood <= *v,
+            Condition::TrustAtLeast(v) => self.trust >= *v,
+            Condition::TrustAtMost(v) => self.trust <= *v,
+            Condition::Fact(i) => self.facts & (1u64 << i) != 0,
+            Condition::Flag(i) => self.flags & (1u64 << i) != 0,
+            Condition::Persona(p) => *p == persona,
+            Condition::Not(inner) => !self.holds(inner, persona),
+            Condition::All(list) => list.iter().all(|c| self.holds(c, persona)),
+            Condition::Any(list) => list.iter().any(|c| self.holds(c, persona)),
+        }
+    }
+}
+
+/// Moves a 0–10 level by a signed amount, staying on the scale.
+pub fn shift(level: u8, by: i32) -> u8 {
+    u8::try_from((i32::from(level) + by).clamp(0, i32::from(SCALE_MAX))).unwrap_or(SCALE_MAX)
+}
+
+/// What a trainee or trainer sees of the customer's state, with names instead of bits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSnapshot {
+    pub mood: u8,
+    pub trust: u8,
+    pub facts: Vec<String>,
+    pub flags: Vec<String>,
+}
+
+impl CustomerSnapshot {
+    pub fn of(state: &PlayState, scenario: &Scenario) -> Self {
+        let names = |mask: u64, all: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+            all.enumerate()
+                .filter(|(i, _)| mask & (1u64 << i) != 0)
+                .map(|(_, n)| n.clone())
+                .collect()
+        };
+        CustomerSnapshot {
+            mood: state.mood,
+            trust: state.trust,
+            facts: names(state.facts, &mut scenario.facts.iter().map(|f| &f.id)),
+            flags: names(state.flags, &mut scenario.flags.iter()),
+        }
+    }
+}
+
+/// Which parts of the state a scenario's conditions ever read. The analysis forgets the rest,
+/// which keeps the state space small without changing any result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateMask {
+    pub mood: bool,
+    pub trust: bool,
+    pub facts: u64,
+    pub flags: u64,
+    pub used: u64,
+    pub turn: bool,
+}
+
+impl StateMask {
+    pub fn project(&self, s: &PlayState) -> PlayState {
+        PlayState {
+            node: s.node,
+            turn: if self.turn { s.turn } else { 0 },
+            mood: if self.mood { s.mood } else { 0 },
+            trust: if self.trust { s.trust } else { 0 },
+            facts: s.facts & self.facts,
+            flags: s.flags & self.flags,
+            used: s.used & self.used,
+            rules_done: s.rules_done,
+            escalated: s.escalated,
+            streaks: s.streaks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_stay_on_the_scale() {
+        assert_eq!(shift(9, 5), 10);
+        assert_eq!(shift(1, -5), 0);
+        assert_eq!(shift(4, 2), 6);
+    }
+
+    #[test]
+    fn conditions_combine() {
+        let s = PlayState {
+            mood: 7,
+            trust: 2,
+            flags: 0b10,
+            ..PlayState::default()
+        };
+        let c = Condition::All(vec![
+            Condition::MoodAtLeast(7),
+            Condition::Not(Box::new(Condition::Flag(0))),
+            Condition::Any(vec![Condition::Flag(1), Condition::TrustAtLeast(9)]),
+        ]);
+        assert!(s.holds(&c, 0));
+        assert!(!s.holds(&Condition::Persona(1), 0));
+    }
+}

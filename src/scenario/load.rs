@@ -1,0 +1,440 @@
+//! Loading: bytes → RON → raw types → checked types, with every problem as a positioned diagnostic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ron::error::{Error as RonError, SpannedError};
+
+use super::diagnostics::{Code, Diagnostic, Position, Severity, Sink};
+use super::locate::Locator;
+use super::model::{Catalogue, Scenario};
+use super::raw::{RawCatalogue, RawScenario};
+use super::validate::{self, CatalogueIds};
+
+/// The largest file the loader reads. The generated 100,000-node benchmark scenario fits.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// The deepest nesting the parser follows before it reports the file instead of recursing on.
+pub const MAX_NESTING: usize = 64;
+/// The file that holds the catalogue in a scenario folder.
+pub const CATALOGUE_FILE: &str = "catalogue.ron";
+
+/// A file to load: its name for messages, and its bytes.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        SourceFile {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
+        let name = path.display().to_string();
+        let too_large = |size: u64| {
+            file_diagnostic(
+                &name,
+                Code::TooLarge,
+                format!(
+                    "the file is {size} bytes; scenario files may be at most {MAX_FILE_BYTES} bytes"
+                ),
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(|e| {
+            file_diagnostic(
+                &name,
+                Code::Unreadable,
+                format!("cannot read the file: {e}"),
+            )
+        })?;
+        if meta.len() > MAX_FILE_BYTES as u64 {
+            return Err(too_large(meta.len()));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            file_diagnostic(
+                &name,
+                Code::Unreadable,
+                format!("cannot read the file: {e}"),
+            )
+        })?;
+        Ok(SourceFile { name, bytes })
+    }
+}
+
+fn file_diagnostic(file: &str, code: Code, message: String) -> Diagnostic {
+    Diagnostic {
+        file: file.to_string(),
+        line: 1,
+        col: 1,
+        severity: code.severity(),
+        code,
+        message,
+        path: None,
+    }
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(
+            ron::extensions::Extensions::IMPLICIT_SOME
+                | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+        )
+        .with_recursion_limit(MAX_NESTING)
+}
+
+/// Decodes UTF-8, reporting the line and column of the first bad byte.
+fn decode(file: &SourceFile) -> Result<&str, Diagnostic> {
+    if file.bytes.len() > MAX_FILE_BYTES {
+        return Err(file_diagnostic(
+            &file.name,
+            Code::TooLarge,
+            format!(
+                "the file is {} bytes; scenario files may be at most {MAX_FILE_BYTES} bytes",
+                file.bytes.len()
+            ),
+        ));
+    }
+    std::str::from_utf8(&file.bytes).map_err(|e| {
+        let good = &file.bytes[..e.valid_up_to()];
+        let text = String::from_utf8_lossy(good);
+        let line = text.matches('\n').count() + 1;
+        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostic {
+            file: file.name.clone(),
+            line,
+            col,
+            severity: Severity::Error,
+            code: Code::NotUtf8,
+            message: format!(
+                "the file is not UTF-8 text (bad byte 0x{:02x} at byte {}); save it as UTF-8",
+                file.bytes[e.valid_up_to()],
+                e.valid_up_to()
+            ),
+            path: None,
+        }
+    })
+}
+
+fn ron_diagnostic(file: &str, err: &SpannedError) -> Diagnostic {
+    let code = match &err.code {
+        RonError::NoSuchStructField { .. } => Code::UnknownField,
+        RonError::MissingStructField { .. } => Code::MissingField,
+        RonError::DuplicateStructField { .. } => Code::DuplicateField,
+        RonError::ExceededRecursionLimit => Code::TooDeep,
+        RonError::InvalidValueForType { .. }
+        | RonError::NoSuchEnumVariant { .. }
+        | RonError::ExpectedDifferentStructName { .. }
+        | RonError::ExpectedDifferentLength { .. }
+        | RonError::IntegerOutOfBounds
+        | RonError::ExpectedBoolean
+        | RonError::ExpectedFloat
+        | RonError::ExpectedInteger
+        | RonError::ExpectedString
+        | RonError::ExpectedArray
+        | RonError::ExpectedMap
+        | RonError::ExpectedStructLike
+        | RonError::ExpectedNamedStructLike(_)
+        | RonError::ExpectedOption
+        | RonError::ExpectedUnit
+        | RonError::ExpectedChar
+        | RonError::Message(_) => Code::WrongValue,
+        _ => Code::Syntax,
+    };
+    let message = match &err.code {
+        RonError::ExceededRecursionLimit => {
+            format!("nesting deeper than {MAX_NESTING} levels; scenario files never need this much")
+        }
+        RonError::Eof => "the file ends too early: a bracket or quote is not closed".to_string(),
+        other => other.to_string(),
+    };
+    Diagnostic {
+        file: file.to_string(),
+        line: err.span.start.line.max(1),
+        col: err.span.start.col.max(1),
+        severity: code.severity(),
+        code,
+        message,
+        path: None,
+    }
+}
+
+/// Places pending diagnostics found later (by the analysis, say) in a file's text.
+pub fn place_in(file: &SourceFile, pending: Vec<super::diagnostics::Pending>) -> Vec<Diagnostic> {
+    let text = String::from_utf8_lossy(&file.bytes);
+    place(&file.name, &text, Sink { pending })
+}
+
+/// Places pending diagnostics in the text (scanned only when there is something to place).
+fn place(file: &str, text: &str, sink: Sink) -> Vec<Diagnostic> {
+    if sink.pending.is_empty() {
+        return Vec::new();
+    }
+    let locator = Locator::scan(text);
+    let mut out: Vec<Diagnostic> = sink
+        .pending
+        .into_iter()
+        .map(|p| {
+            let pos: Position = locator.find(&p.path);
+            Diagnostic {
+                file: file.to_string(),
+                line: pos.line,
+                col: pos.col,
+                severity: p.code.severity(),
+                code: p.code,
+                message: p.message,
+                path: Some(p.path),
+            }
+        })
+        .collect();
+    out.sort_by_key(|d| (d.line, d.col, d.code));
+    out
+}
+
+/// Parses and checks a catalogue file.
+pub fn catalogue(file: &SourceFile) -> (Option<Catalogue>, Vec<Diagnostic>) {
+    let text = match decode(file) {
+        Ok(t) => t,
+        Err(d) => return (None, vec![d]),
+    };
+    let raw: RawCatalogue = match ron_options().from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return (None, vec![ron_diagnostic(&file.name, &e)]),
+    };
+    let mut sink = Sink::default();
+    let checked = validate::catalogue(&raw, &mut sink);
+    (checked, place(&file.name, text, sink))
+}
+
+/// Parses and checks a scenario file against a catalogue.
+pub fn scenario(file: &SourceFile, ids: &CatalogueIds) -> (Option<Scenario>, Vec<Diagnostic>) {
+    let text = match decode(file) {
+        Ok(t) => t,
+        Err(d) => return (None, vec![d]),
+    };
+    let raw: RawScenario = match ron_options().from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return (None, vec![ron_diagnostic(&file.name, &e)]),
+    };
+    let mut sink = Sink::default();
+    let checked = validate::scenario(&raw, ids, &file.name, &mut sink);
+    (checked, place(&file.name, text, sink))
+}
+
+/// A catalogue and the scenarios that loaded cleanly, plus every diagnostic found on the way.
+#[derive(Debug, Default, Clone)]
+pub struct Library {
+    pub catalogue: Option<Arc<Catalogue>>,
+    pub scenarios: Vec<Arc<Scenario>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Library {
+    pub fn scenario(&self, id: &str) -> Option<&Arc<Scenario>> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Loads a catalogue and scenario files. One broken scenario never stops the others.
+    pub fn from_sources(catalogue_file: &SourceFile, scenario_files: &[SourceFile]) -> Library {
+        let (catalogue, mut diagnostics) = catalogue(catalogue_file);
+        let Some(catalogue) = catalogue else {
+            return Library {
+                catalogue: None,
+                scenarios: Vec::new(),
+                diagnostics,
+            };
+        };
+        let ids = CatalogueIds::from_catalogue(&catalogue);
+        let mut scenarios: Vec<Arc<Scenario>> = Vec::new();
+        for file in scenario_files {
+            let (checked, found) = scenario(file, &ids);
+            diagnostics.extend(found);
+            if let Some(s) = checked {
+                if let Some(first) = scenarios.iter().find(|o| o.id == s.id) {
+                    diagnostics.push(Diagnostic {
+                        file: file.name.clone(),
+                        line: 1,
+                        col: 1,
+                        severity: Severity::Error,
+                        code: Code::DuplicateScenario,
+                        message: format!(
+                            "scenario id `{}` is already used by {}",
+                            s.id, first.source
+                        ),
+                        path: Some("id".into()),
+                    });
+                } else {
+                    scenarios.push(Arc::new(s));
+                }
+            }
+        }
+        Library {
+            catalogue: Some(Arc::new(catalogue)),
+            scenarios,
+            diagnostics,
+        }
+    }
+}
+
+/// The files to load: a catalogue, scenario files, and problems met while finding them.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub catalogue: Option<SourceFile>,
+    pub scenarios: Vec<SourceFile>,
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Sources {
+    /// The `.ron` files named by files and folders (each folder's files sorted). The catalogue is
+    /// the `catalogue.ron` among them, or else `fallback`.
+    pub fn from_paths(paths: &[PathBuf], fallback: impl FnOnce() -> Option<SourceFile>) -> Sources {
+        let mut catalogue_path = None;
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                match std::fs::read_dir(path) {
+                    Ok(entries) => {
+                        let mut found: Vec<PathBuf> = entries
+                            .filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "ron"))
+                            .collect();
+                        found.sort();
+                        for f in found {
+                            if f.file_name().is_some_and(|n| n == CATALOGUE_FILE) {
+                                catalogue_path = Some(f);
+                            } else {
+                                files.push(f);
+                            }
+                        }
+                    }
+                    Err(e) => problems.push(file_diagnostic(
+                        &path.display().to_string(),
+                        Code::Unreadable,
+                        format!("cannot read the folder: {e}"),
+                    )),
+                }
+            } else if path.file_name().is_some_and(|n| n == CATALOGUE_FILE) {
+                catalogue_path = Some(path.clone());
+            } else if path.exists() {
+                files.push(path.clone());
+            } else {
+                problems.push(file_diagnostic(
+                    &path.display().to_string(),
+                    Code::Unreadable,
+                    "no such file or folder".to_string(),
+                ));
+            }
+        }
+        let catalogue = match catalogue_path {
+            Some(path) => match SourceFile::read(&path) {
+                Ok(f) => Some(f),
+                Err(d) => {
+                    problems.push(d);
+                    None
+                }
+            },
+            None => fallback(),
+        };
+        let mut scenarios = Vec::new();
+        for path in files {
+            match SourceFile::read(&path) {
+                Ok(f) => scenarios.push(f),
+                Err(d) => problems.push(d),
+            }
+        }
+        Sources {
+            catalogue,
+            scenarios,
+            problems,
+        }
+    }
+
+    /// The catalogue and scenarios built into the program.
+    pub fn embedded() -> Sources {
+        Sources {
+            catalogue: Some(embedded_catalogue()),
+            scenarios: super::bundled::SCENARIOS
+                .iter()
+                .map(|(name, text)| SourceFile::new(format!("scenarios/{name}"), text.as_bytes()))
+                .collect(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn load(&self) -> Library {
+        let mut library = match &self.catalogue {
+            Some(catalogue) => Library::from_sources(catalogue, &self.scenarios),
+            None => Library {
+                diagnostics: vec![file_diagnostic(
+                    CATALOGUE_FILE,
+                    Code::NoCatalogue,
+                    "no catalogue.ron was found beside the scenarios".to_string(),
+                )],
+                ..Library::default()
+            },
+        };
+        let mut all = self.problems.clone();
+        all.append(&mut library.diagnostics);
+        library.diagnostics = all;
+        library
+    }
+
+    /// The file a scenario was loaded from.
+    pub fn file(&self, name: &str) -> Option<&SourceFile> {
+        self.scenarios.iter().find(|f| f.name == name)
+    }
+}
+
+/// Where the bundled scenarios are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioSource {
+    /// A folder with `catalogue.ron` and scenario files (editable by authors).
+    Dir(PathBuf),
+    /// The copies built into the program, for machines without the folder.
+    Embedded,
+}
+
+impl ScenarioSource {
+    /// `./scenarios` when it exists, else the project's own folder, else the built-in copies.
+    pub fn default_source() -> ScenarioSource {
+        let candidates = [
+            PathBuf::from("scenarios"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        ];
+        candidates
+            .into_iter()
+            .find(|dir| dir.join(CATALOGUE_FILE).is_file())
+            .map_or(ScenarioSource::Embedded, ScenarioSource::Dir)
+    }
+
+    pub fn sources(&self) -> Sources {
+        match self {
+            ScenarioSource::Dir(dir) => Sources::from_paths(std::slice::from_ref(dir), || None),
+            ScenarioSource::Embedded => Sources::embedded(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            ScenarioSource::Dir(dir) => dir.display().to_string(),
+            ScenarioSource::Embedded => "built-in copies".to_string(),
+        }
+    }
+}
+
+/// The catalogue built into the program.
+pub fn embedded_catalogue() -> SourceFile {
+    SourceFile::new(
+        format!("scenarios/{CATALOGUE_FILE}"),
+        super::bundled::CATALOGUE.as_bytes(),
+    )
+}

@@ -1,0 +1,94 @@
+//! Bilingual text: every string a trainee sees exists in Simplified Chinese and English.
+
+use serde::{Deserialize, Serialize};
+
+/// A display language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses `zh`, `zh-CN`, `zh_CN.UTF-8`, `en`, `en_GB`... (case-insensitive).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let lower = s.trim().to_ascii_lowercase();
+        if lower.starts_with("zh") || lower == "cn" || lower == "中文" {
+            Some(Lang::Zh)
+        } else if lower.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The language the user's environment asks for (`LC_ALL`, `LC_MESSAGES`, `LANG`), English otherwise.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or(Lang::En)
+    }
+}
+
+/// A text in both languages. Scenario files write it as `(zh: "…", en: "…")`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// True for characters of the CJK ideograph blocks (what a Chinese text must contain).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_locale_names() {
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
+    fn recognises_cjk() {
+        assert!(is_cjk('投'));
+        assert!(!is_cjk('a'));
+        assert!(!is_cjk('，'));
+    }
+}

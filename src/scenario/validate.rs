@@ -1,0 +1,1313 @@
+//! Turns raw parsed files into checked types, collecting every problem with its path.
+
+use std::collections::{HashMap, HashSet};
+
+use super::diagnostics::{Code, Sink};
+use super::model::*;
+use super::raw::*;
+use super::text::{Text, is_cjk};
+
+fn check_text(sink: &mut Sink, path: &str, text: &Text) {
+    for (lang, value) in [("zh", &text.zh), ("en", &text.en)] {
+        if value.trim().is_empty() {
+            sink.push(
+                Code::MissingTranslation,
+                format!("{path}.{lang}"),
+                format!("the {} text is empty", lang_name(lang)),
+            );
+        }
+    }
+    if !text.zh.trim().is_empty() && !text.zh.chars().any(is_cjk) && text.zh.chars().count() > 3 {
+        sink.push(
+            Code::SuspectTranslation,
+            format!("{path}.zh"),
+            format!(
+                "the Chinese text has no Chinese characters: {:?}",
+                short(&text.zh)
+            ),
+        );
+    }
+    if text.en.chars().filter(|c| is_cjk(*c)).count() > 2 {
+        sink.push(
+            Code::SuspectTranslation,
+            format!("{path}.en"),
+            format!("the English text contains Chinese: {:?}", short(&text.en)),
+        );
+    }
+}
+
+fn check_texts(sink: &mut Sink, path: &str, texts: &[Text], what: &str) {
+    if texts.is_empty() {
+        sink.push(
+            Code::EmptyList,
+            path,
+            format!("{what} needs at least one line"),
+        );
+    }
+    for (i, text) in texts.iter().enumerate() {
+        check_text(sink, &format!("{path}[{i}]"), text);
+    }
+}
+
+fn lang_name(lang: &str) -> &'static str {
+    if lang == "zh" { "Chinese" } else { "English" }
+}
+
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+fn bounded(sink: &mut Sink, path: &str, value: i32, min: i32, max: i32, what: &str) -> i32 {
+    if value < min || value > max {
+        sink.push(
+            Code::OutOfBounds,
+            path,
+            format!("{what} is {value}, but must be between {min} and {max}"),
+        );
+        value.clamp(min, max)
+    } else {
+        value
+    }
+}
+
+fn to_i8(v: i32) -> i8 {
+    i8::try_from(v.clamp(i32::from(i8::MIN), i32::from(i8::MAX))).unwrap_or(0)
+}
+
+fn to_u8(v: i32) -> u8 {
+    u8::try_from(v.clamp(0, i32::from(u8::MAX))).unwrap_or(0)
+}
+
+/// Ids of one kind, checked for duplicates as they are registered.
+struct Ids {
+    what: &'static str,
+    seen: HashMap<String, usize>,
+}
+
+impl Ids {
+    fn new(what: &'static str) -> Self {
+        Ids {
+            what,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, sink: &mut Sink, path: &str, id: &str) {
+        if id.trim().is_empty() {
+            sink.push(
+                Code::WrongValue,
+                path,
+                format!("the {} id is empty", self.what),
+            );
+            return;
+        }
+        let next = self.seen.len();
+        if self.seen.contains_key(id) {
+            sink.push(
+                Code::DuplicateId,
+                path,
+                format!("{} id `{id}` is used twice", self.what),
+            );
+        } else {
+            self.seen.insert(id.to_string(), next);
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<usize> {
+        self.seen.get(id).copied()
+    }
+}
+
+fn check_limit(sink: &mut Sink, path: &str, count: usize, max: usize, what: &str) {
+    if count > max {
+        sink.push(
+            Code::OutOfBounds,
+            path,
+            format!("{count} {what}, but at most {max} are allowed"),
+        );
+    }
+}
+
+fn score_items(
+    sink: &mut Sink,
+    path: &str,
+    raw: &[RawScoreItem],
+    principles: &Ids,
+    steps: &Ids,
+) -> Vec<ScoreItem> {
+    let mut out = Vec::new();
+    for (i, item) in raw.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        check_text(sink, &format!("{p}.why"), &item.why);
+        let points = bounded(
+            sink,
+            &format!("{p}.points"),
+            item.points,
+            -MAX_POINTS,
+            MAX_POINTS,
+            "points",
+        );
+        let step = match &item.step {
+            Some(s) => match steps.get(s) {
+                Some(idx) => Some(idx as StepIdx),
+                None => {
+                    sink.push(
+                        Code::UnknownStep,
+                        format!("{p}.step"),
+                        format!("no handling step `{s}` in the catalogue{}", known(steps)),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        match principles.get(&item.principle) {
+            Some(idx) => out.push(ScoreItem {
+                principle: idx as PrincipleIdx,
+                points: to_i8(points),
+                why: item.why.clone(),
+                step,
+            }),
+            None => sink.push(
+                Code::UnknownPrinciple,
+                format!("{p}.principle"),
+                format!(
+                    "no handling principle `{}` in the catalogue{}",
+                    item.principle,
+                    known(principles)
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// " (known: a, b, c)" to help the author spot the typo.
+fn known(ids: &Ids) -> String {
+    let mut names: Vec<(&String, &usize)> = ids.seen.iter().collect();
+    names.sort_by_key(|(_, i)| **i);
+    let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    if list.is_empty() {
+        String::new()
+    } else if list.len() <= 16 {
+        format!(" (known: {})", list.join(", "))
+    } else {
+        format!(" (known: {}, …)", list[..16].join(", "))
+    }
+}
+
+/// The catalogue's ids, kept for checking scenarios.
+#[derive(Debug)]
+pub struct CatalogueIds {
+    principles: Ids,
+    steps: Ids,
+    techniques: Ids,
+    personas: Ids,
+}
+
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ids: {}", self.what, self.seen.len())
+    }
+}
+
+impl CatalogueIds {
+    pub fn from_catalogue(catalogue: &Catalogue) -> Self {
+        fn ids<'a>(what: &'static str, names: impl Iterator<Item = &'a String>) -> Ids {
+            let mut out = Ids::new(what);
+            for (i, name) in names.enumerate() {
+                out.seen.entry(name.clone()).or_insert(i);
+            }
+            out
+        }
+        CatalogueIds {
+            principles: ids("principle", catalogue.principles.iter().map(|p| &p.id)),
+            steps: ids("step", catalogue.steps.iter().map(|p| &p.id)),
+            techniques: ids("technique", catalogue.techniques.iter().map(|p| &p.id)),
+            personas: ids("behaviour type", catalogue.personas.iter().map(|p| &p.id)),
+        }
+    }
+}
+
+fn technique_ref(sink: &mut Sink, path: &str, id: &str, techniques: &Ids) -> Option<TechniqueIdx> {
+    match techniques.get(id) {
+        Some(i) => Some(i as TechniqueIdx),
+        None => {
+            sink.push(
+                Code::UnknownTechnique,
+                path,
+                format!("no technique `{id}` in the catalogue{}", known(techniques)),
+            );
+            None
+        }
+    }
+}
+
+fn persona_ref(sink: &mut Sink, path: &str, id: &str, personas: &Ids) -> Option<PersonaIdx> {
+    match personas.get(id) {
+        Some(i) => Some(i as PersonaIdx),
+        None => {
+            sink.push(
+                Code::UnknownPersona,
+                path,
+                format!(
+                    "no behaviour type `{id}` in the catalogue{}",
+                    known(personas)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Checks a parsed catalogue. Returns it only when it has no errors.
+pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
+    let pass_mark = if (0.0..=100.0).contains(&raw.pass_mark) {
+        raw.pass_mark
+    } else {
+        sink.push(
+            Code::OutOfBounds,
+            "pass_mark",
+            format!(
+                "the pass mark is {}, but must be between 0 and 100",
+                raw.pass_mark
+            ),
+        );
+        80.0
+    };
+
+    let mut principle_ids = Ids::new("principle");
+    let mut principles = Vec::new();
+    if raw.principles.is_empty() {
+        sink.push(
+            Code::EmptyList,
+            "principles",
+            "the catalogue needs at least one principle",
+        );
+    }
+    for (i, p) in raw.principles.iter().enumerate() {
+        let path = format!("principles[{i}]");
+        principle_ids.add(sink, &format!("{path}.id"), &p.id);
+        check_text(sink, &format!("{path}.name"), &p.name);
+        check_text(sink, &format!("{path}.description"), &p.description);
+        check_text(sink, &format!("{path}.source"), &p.source);
+        if !(p.weight > 0.0 && p.weight <= 10.0) {
+            sink.push(
+                Code::OutOfBounds,
+                format!("{path}.weight"),
+                format!(
+                    "the weight is {}, but must be above 0 and at most 10",
+                    p.weight
+                ),
+            );
+        }
+        principles.push(Principle {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            source: p.source.clone(),
+            weight: p.weight,
+        });
+    }
+    check_limit(sink, "principles", principles.len(), 32, "principles");
+
+    let mut step_ids = Ids::new("step");
+    let mut steps = Vec::new();
+    if raw.steps.is_empty() {
+        sink.push(
+            Code::EmptyList,
+            "steps",
+            "the catalogue needs at least one handling step",
+        );
+    }
+    for (i, s) in raw.steps.iter().enumerate() {
+        let path = format!("steps[{i}]");
+        step_ids.add(sink, &format!("{path}.id"), &s.id);
+        check_text(sink, &format!("{path}.name"), &s.name);
+        check_text(sink, &format!("{path}.description"), &s.description);
+        steps.push(Step {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+        });
+    }
+    check_limit(sink, "steps", steps.len(), 16, "steps");
+
+    let mut technique_ids = Ids::new("technique");
+    for (i, t) in raw.techniques.iter().enumerate() {
+        technique_ids.add(sink, &format!("techniques[{i}].id"), &t.id);
+    }
+    check_limit(
+        sink,
+        "techniques",
+        raw.techniques.len(),
+        MAX_TECHNIQUES,
+        "techniques",
+    );
+    let mut techniques = Vec::new();
+    for (i, t) in raw.techniques.iter().enumerate() {
+        let path = format!("techniques[{i}]");
+        check_text(sink, &format!("{path}.name"), &t.name);
+        check_text(sink, &format!("{path}.description"), &t.description);
+        let mood = bounded(
+            sink,
+            &format!("{path}.mood"),
+            t.mood,
+            -10,
+            10,
+            "the mood change",
+        );
+        let trust = bounded(
+            sink,
+            &format!("{path}.trust"),
+            t.trust,
+            -10,
+            10,
+            "the trust change",
+        );
+        let score = score_items(
+            sink,
+            &format!("{path}.score"),
+            &t.score,
+            &principle_ids,
+            &step_ids,
+        );
+        techniques.push(Technique {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            family: t.family,
+            mood: to_i8(mood),
+            trust: to_i8(trust),
+            score,
+            critical: t.critical,
+        });
+    }
+
+    let mut persona_ids = Ids::new("behaviour type");
+    let mut personas = Vec::new();
+    if raw.personas.is_empty() {
+        sink.push(
+            Code::EmptyList,
+            "personas",
+            "the catalogue needs at least one behaviour type",
+        );
+    }
+    for (i, p) in raw.personas.iter().enumerate() {
+        let path = format!("personas[{i}]");
+        persona_ids.add(sink, &format!("{path}.id"), &p.id);
+        check_text(sink, &format!("{path}.name"), &p.name);
+        check_text(sink, &format!("{path}.description"), &p.description);
+        check_text(sink, &format!("{path}.reasoning"), &p.reasoning);
+        let start_mood = bounded(
+            sink,
+            &format!("{path}.start_mood"),
+            p.start_mood,
+            -10,
+            10,
+            "the mood shift",
+        );
+        let start_trust = bounded(
+            sink,
+            &format!("{path}.start_trust"),
+            p.start_trust,
+            -10,
+            10,
+            "the trust shift",
+        );
+        let mut reactions = Vec::new();
+        for (j, r) in p.reactions.iter().enumerate() {
+            let rp = format!("{path}.reactions[{j}]");
+            let technique = technique_ref(
+                sink,
+                &format!("{rp}.technique"),
+                &r.technique,
+                &technique_ids,
+            );
+            let mood = bounded(
+                sink,
+                &format!("{rp}.mood"),
+                r.mood,
+                -10,
+                10,
+                "the mood change",
+            );
+            let trust = bounded(
+                sink,
+                &format!("{rp}.trust"),
+                r.trust,
+                -10,
+                10,
+                "the trust change",
+            );
+            let score = score_items(
+                sink,
+                &format!("{rp}.score"),
+                &r.score,
+                &principle_ids,
+                &step_ids,
+            );
+            if let Some(technique) = technique {
+                reactions.push(Reaction {
+                    technique,
+                    mood: to_i8(mood),
+                    trust: to_i8(trust),
+                    score,
+                });
+            }
+        }
+        let mut streaks = Vec::new();
+        check_limit(
+            sink,
+            &format!("{path}.streaks"),
+            p.streaks.len(),
+            MAX_STREAKS,
+            "streak rules",
+        );
+        for (j, s) in p.streaks.iter().enumerate() {
+            let sp = format!("{path}.streaks[{j}]");
+            let technique = technique_ref(
+                sink,
+                &format!("{sp}.technique"),
+                &s.technique,
+                &technique_ids,
+            );
+            let at_least = bounded(
+                sink,
+                &format!("{sp}.at_least"),
+                i32::try_from(s.at_least).unwrap_or(i32::MAX),
+                2,
+                10,
+                "the streak length",
+            );
+            let mood = bounded(
+                sink,
+                &format!("{sp}.mood"),
+                s.mood,
+                -10,
+                10,
+                "the mood change",
+            );
+            let trust = bounded(
+                sink,
+                &format!("{sp}.trust"),
+                s.trust,
+                -10,
+                10,
+                "the trust change",
+            );
+            let score = score_items(
+                sink,
+                &format!("{sp}.score"),
+                &s.score,
+                &principle_ids,
+                &step_ids,
+            );
+            if let Some(technique) = technique {
+                streaks.push(StreakRule {
+                    technique,
+                    at_least: to_u8(at_least),
+                    mood: to_i8(mood),
+                    trust: to_i8(trust),
+                    score,
+                });
+            }
+        }
+        personas.push(Persona {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            reasoning: p.reasoning.clone(),
+            start_mood: to_i8(start_mood),
+            start_trust: to_i8(start_trust),
+            reactions,
+            streaks,
+        });
+    }
+    check_limit(sink, "personas", personas.len(), 16, "behaviour types");
+
+    let mut rule_ids = Ids::new("order rule");
+    let mut order_rules = Vec::new();
+    check_limit(
+        sink,
+        "order_rules",
+        raw.order_rules.len(),
+        MAX_ORDER_RULES,
+        "order rules",
+    );
+    for (i, r) in raw.order_rules.iter().enumerate() {
+        let path = format!("order_rules[{i}]");
+        rule_ids.add(sink, &format!("{path}.id"), &r.id);
+        check_text(sink, &format!("{path}.name"), &r.name);
+        check_text(sink, &format!("{path}.why_kept"), &r.why_kept);
+        check_text(sink, &format!("{path}.why_broken"), &r.why_broken);
+        let mut masks = [0u64; 2];
+        for (k, (field, list)) in [("before", &r.before), ("then", &r.then)]
+            .into_iter()
+            .enumerate()
+        {
+            if list.is_empty() {
+                sink.push(
+                    Code::EmptyList,
+                    format!("{path}.{field}"),
+                    "name at least one technique",
+                );
+            }
+            for (j, t) in list.iter().enumerate() {
+                if let Some(idx) =
+                    technique_ref(sink, &format!("{path}.{field}[{j}]"), t, &technique_ids)
+                {
+                    masks[k] |= 1u64 << idx;
+                }
+            }
+        }
+        let kept = bounded(
+            sink,
+            &format!("{path}.kept"),
+            r.kept,
+            -MAX_POINTS,
+            MAX_POINTS,
+            "points",
+        );
+        let broken = bounded(
+            sink,
+            &format!("{path}.broken"),
+            r.broken,
+            -MAX_POINTS,
+            MAX_POINTS,
+            "points",
+        );
+        match principle_ids.get(&r.principle) {
+            Some(p) => order_rules.push(OrderRule {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                before: masks[0],
+                then: masks[1],
+                principle: p as PrincipleIdx,
+                kept: to_i8(kept),
+                broken: to_i8(broken),
+                why_kept: r.why_kept.clone(),
+                why_broken: r.why_broken.clone(),
+            }),
+            None => sink.push(
+                Code::UnknownPrinciple,
+                format!("{path}.principle"),
+                format!(
+                    "no handling principle `{}` in the catalogue{}",
+                    r.principle,
+                    known(&principle_ids)
+                ),
+            ),
+        }
+    }
+    check_text(sink, "timeout.say", &raw.timeout.say);
+    check_text(sink, "timeout.debrief", &raw.timeout.debrief);
+
+    if sink.has_errors() {
+        return None;
+    }
+    Some(Catalogue {
+        pass_mark,
+        principles,
+        steps,
+        techniques,
+        personas,
+        order_rules,
+        timeout: Timeout {
+            say: raw.timeout.say.clone(),
+            debrief: raw.timeout.debrief.clone(),
+        },
+    })
+}
+
+/// Ids a scenario declares, for resolving references inside it.
+struct ScenarioIds {
+    nodes: Ids,
+    facts: Ids,
+    flags: Ids,
+}
+
+fn condition(
+    sink: &mut Sink,
+    path: &str,
+    raw: &RawCondition,
+    ids: &ScenarioIds,
+    catalogue: &CatalogueIds,
+) -> Option<Condition> {
+    let level = |sink: &mut Sink, v: i32| {
+        to_u8(bounded(
+            sink,
+            &format!("{path}[0]"),
+            v,
+            0,
+            i32::from(SCALE_MAX),
+            "the level",
+        ))
+    };
+    Some(match raw {
+        RawCondition::MoodAtLeast(v) => Condition::MoodAtLeast(level(sink, *v)),
+        RawCondition::MoodAtMost(v) => Condition::MoodAtMost(level(sink, *v)),
+        RawCondition::TrustAtLeast(v) => Condition::TrustAtLeast(level(sink, *v)),
+        RawCondition::TrustAtMost(v) => Condition::TrustAtMost(level(sink, *v)),
+        RawCondition::Fact(id) => match ids.facts.get(id) {
+            Some(i) => Condition::Fact(i as u8),
+            None => {
+                sink.push(
+                    Code::UnknownFactOrFlag,
+                    format!("{path}[0]"),
+                    format!("no fact `{id}` is declared in `facts`{}", known(&ids.facts)),
+                );
+                return None;
+            }
+        },
+        RawCondition::Flag(id) => match ids.flags.get(id) {
+            Some(i) => Condition::Flag(i as u8),
+            None => {
+                sink.push(
+                    Code::UnknownFactOrFlag,
+                    format!("{path}[0]"),
+                    format!("no flag `{id}` is declared in `flags`{}", known(&ids.flags)),
+                );
+                return None;
+            }
+        },
+        RawCondition::Persona(id) => Condition::Persona(persona_ref(
+            sink,
+            &format!("{path}[0]"),
+            id,
+            &catalogue.personas,
+        )?),
+        RawCondition::Not(inner) => Condition::Not(Box::new(condition(
+            sink,
+            &format!("{path}[0]"),
+            inner,
+            ids,
+            catalogue,
+        )?)),
+        RawCondition::All(list) | RawCondition::Any(list) => {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, c) in list.iter().enumerate() {
+                match condition(sink, &format!("{path}[0][{i}]"), c, ids, catalogue) {
+                    Some(c) => out.push(c),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            if matches!(raw, RawCondition::All(_)) {
+                Condition::All(out)
+            } else {
+                Condition::Any(out)
+            }
+        }
+    })
+}
+
+fn node_ref(sink: &mut Sink, path: &str, id: &str, ids: &ScenarioIds) -> NodeIdx {
+    match ids.nodes.get(id) {
+        Some(i) => i as NodeIdx,
+        None => {
+            let hint = closest(id, ids.nodes.seen.keys().map(String::as_str))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            sink.push(
+                Code::UnknownNode,
+                path,
+                format!("no node `{id}` in this scenario{hint}"),
+            );
+            0
+        }
+    }
+}
+
+/// The known name nearest to a misspelt one, if it is near enough to be a likely typo.
+fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .map(|n| (edit_distance(wanted, n), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+fn bit_refs(sink: &mut Sink, path: &str, list: &[String], ids: &Ids, field: &str) -> u64 {
+    let mut mask = 0;
+    for (i, id) in list.iter().enumerate() {
+        match ids.get(id) {
+            Some(idx) => mask |= 1u64 << idx,
+            None => sink.push(
+                Code::UnknownFactOrFlag,
+                format!("{path}[{i}]"),
+                format!(
+                    "no {} `{id}` is declared in `{field}`{}",
+                    ids.what,
+                    known(ids)
+                ),
+            ),
+        }
+    }
+    mask
+}
+
+/// Checks a parsed scenario against the catalogue. Returns it only when it has no errors.
+pub fn scenario(
+    raw: &RawScenario,
+    catalogue: &CatalogueIds,
+    source: &str,
+    sink: &mut Sink,
+) -> Option<Scenario> {
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        sink.push(
+            Code::WrongValue,
+            "id",
+            format!(
+                "the scenario id {:?} must be lower-case letters, digits, `-` or `_`",
+                raw.id
+            ),
+        );
+    }
+    if raw.version == 0 {
+        sink.push(Code::OutOfBounds, "version", "the version starts at 1");
+    }
+    let persona = persona_ref(sink, "persona", &raw.persona, &catalogue.personas);
+    let difficulty = bounded(
+        sink,
+        "difficulty",
+        i32::try_from(raw.difficulty).unwrap_or(i32::MAX),
+        1,
+        3,
+        "the difficulty",
+    );
+    let max_turns = bounded(
+        sink,
+        "max_turns",
+        i32::try_from(raw.max_turns).unwrap_or(i32::MAX),
+        1,
+        500,
+        "the turn limit",
+    );
+    check_text(sink, "title", &raw.title);
+    check_text(sink, "summary", &raw.summary);
+    check_text(sink, "customer.name", &raw.customer.name);
+    check_text(sink, "customer.car", &raw.customer.car);
+    check_text(sink, "customer.complaint", &raw.customer.complaint);
+    check_texts(sink, "notes.goals", &raw.notes.goals, "the trainer's goals");
+    check_text(sink, "notes.manual", &raw.notes.manual);
+    check_texts(
+        sink,
+        "notes.discussion",
+        &raw.notes.discussion,
+        "the discussion questions",
+    );
+    let start_mood = bounded(
+        sink,
+        "start.mood",
+        raw.start.mood,
+        0,
+        i32::from(SCALE_MAX),
+        "the starting mood",
+    );
+    let start_trust = bounded(
+        sink,
+        "start.trust",
+        raw.start.trust,
+        0,
+        i32::from(SCALE_MAX),
+        "the starting trust",
+    );
+
+    let mut ids = ScenarioIds {
+        nodes: Ids::new("node"),
+        facts: Ids::new("fact"),
+        flags: Ids::new("flag"),
+    };
+    let mut facts = Vec::new();
+    check_limit(sink, "facts", raw.facts.len(), MAX_FACTS, "facts");
+    for (i, f) in raw.facts.iter().enumerate() {
+        ids.facts.add(sink, &format!("facts[{i}].id"), &f.id);
+        check_text(sink, &format!("facts[{i}].text"), &f.text);
+        facts.push(Fact {
+            id: f.id.clone(),
+            text: f.text.clone(),
+        });
+    }
+    check_limit(sink, "flags", raw.flags.len(), MAX_FLAGS, "flags");
+    for (i, f) in raw.flags.iter().enumerate() {
+        ids.flags.add(sink, &format!("flags[{i}]"), f);
+    }
+    if raw.nodes.is_empty() {
+        sink.push(
+            Code::EmptyList,
+            "nodes",
+            "a scenario needs at least one turn and one ending",
+        );
+    }
+    for (i, node) in raw.nodes.iter().enumerate() {
+        let id = match node {
+            RawNode::Turn(t) => &t.id,
+            RawNode::Ending(e) => &e.id,
+        };
+        ids.nodes.add(sink, &format!("nodes[{i}].id"), id);
+    }
+    let start = match &raw.start_node {
+        Some(id) => node_ref(sink, "start_node", id, &ids),
+        None => 0,
+    };
+
+    let mut escalation_ids = Ids::new("escalation");
+    let mut escalations = Vec::new();
+    check_limit(
+        sink,
+        "escalations",
+        raw.escalations.len(),
+        MAX_ESCALATIONS,
+        "escalations",
+    );
+    for (i, e) in raw.escalations.iter().enumerate() {
+        let path = format!("escalations[{i}]");
+        escalation_ids.add(sink, &format!("{path}.id"), &e.id);
+        let goto = node_ref(sink, &format!("{path}.goto"), &e.goto, &ids);
+        if let Some(when) = condition(sink, &format!("{path}.when"), &e.when, &ids, catalogue) {
+            escalations.push(Escalation {
+                id: e.id.clone(),
+                when,
+                goto,
+            });
+        }
+    }
+
+    let mut nodes = Vec::new();
+    for (i, node) in raw.nodes.iter().enumerate() {
+        let path = format!("nodes[{i}]");
+        nodes.push(match node {
+            RawNode::Turn(t) => Node {
+                id: t.id.clone(),
+                kind: NodeKind::Turn(turn(sink, &path, t, &ids, catalogue)),
+            },
+            RawNode::Ending(e) => {
+                check_text(sink, &format!("{path}.title"), &e.title);
+                check_texts(sink, &format!("{path}.say"), &e.say, "an ending");
+                check_text(sink, &format!("{path}.debrief"), &e.debrief);
+                Node {
+                    id: e.id.clone(),
+                    kind: NodeKind::Ending(Ending {
+                        outcome: e.outcome,
+                        title: e.title.clone(),
+                        say: e.say.clone(),
+                        debrief: e.debrief.clone(),
+                        score: score_items(
+                            sink,
+                            &format!("{path}.score"),
+                            &e.score,
+                            &catalogue.principles,
+                            &catalogue.steps,
+                        ),
+                    }),
+                }
+            }
+        });
+    }
+    if !nodes.is_empty() && !nodes.iter().any(|n| matches!(n.kind, NodeKind::Ending(_))) {
+        sink.push(
+            Code::EmptyList,
+            "nodes",
+            "a scenario needs at least one `Ending`",
+        );
+    }
+
+    if sink.has_errors() {
+        return None;
+    }
+    let scenario = Scenario {
+        id: raw.id.clone(),
+        version: raw.version,
+        kind: raw.kind,
+        persona: persona?,
+        difficulty: to_u8(difficulty),
+        title: raw.title.clone(),
+        summary: raw.summary.clone(),
+        customer: Customer {
+            name: raw.customer.name.clone(),
+            car: raw.customer.car.clone(),
+            complaint: raw.customer.complaint.clone(),
+        },
+        notes: TrainerNotes {
+            goals: raw.notes.goals.clone(),
+            manual: raw.notes.manual.clone(),
+            discussion: raw.notes.discussion.clone(),
+        },
+        start_mood: to_u8(start_mood),
+        start_trust: to_u8(start_trust),
+        facts,
+        flags: raw.flags.clone(),
+        escalations,
+        start,
+        max_turns: u32::try_from(max_turns).unwrap_or(40),
+        nodes,
+        source: source.to_string(),
+    };
+    graph_checks(&scenario, sink);
+    if sink.has_errors() {
+        None
+    } else {
+        Some(scenario)
+    }
+}
+
+fn turn(
+    sink: &mut Sink,
+    path: &str,
+    t: &RawTurn,
+    ids: &ScenarioIds,
+    catalogue: &CatalogueIds,
+) -> Turn {
+    let step = match catalogue.steps.get(&t.step) {
+        Some(s) => s as StepIdx,
+        None => {
+            sink.push(
+                Code::UnknownStep,
+                format!("{path}.step"),
+                format!(
+                    "no handling step `{}` in the catalogue{}",
+                    t.step,
+                    known(&catalogue.steps)
+                ),
+            );
+            0
+        }
+    };
+    check_texts(sink, &format!("{path}.say"), &t.say, "a turn");
+    let mut say_as = Vec::new();
+    let mut seen_personas = HashSet::new();
+    for (i, a) in t.say_as.iter().enumerate() {
+        let ap = format!("{path}.say_as[{i}]");
+        check_texts(
+            sink,
+            &format!("{ap}.say"),
+            &a.say,
+            "a behaviour type's variant",
+        );
+        if let Some(p) = persona_ref(
+            sink,
+            &format!("{ap}.persona"),
+            &a.persona,
+            &catalogue.personas,
+        ) {
+            if !seen_personas.insert(p) {
+                sink.push(
+                    Code::DuplicateId,
+                    format!("{ap}.persona"),
+                    format!(
+                        "behaviour type `{}` has two sets of lines in this turn",
+                        a.persona
+                    ),
+                );
+            }
+            say_as.push((p, a.say.clone()));
+        }
+    }
+    if t.replies.is_empty() {
+        sink.push(
+            Code::DeadEnd,
+            format!("{path}.replies"),
+            format!("turn `{}` has no replies, so the conversation cannot go on (end it with an `Ending` instead)", t.id),
+        );
+    } else if t.replies.len() == 1 {
+        sink.push(
+            Code::SingleReply,
+            format!("{path}.replies"),
+            format!(
+                "turn `{}` offers only one reply, so the trainee has no choice",
+                t.id
+            ),
+        );
+    }
+    let mut reply_ids = Ids::new("reply");
+    let mut replies = Vec::new();
+    let mut technique_sets: Vec<(u64, usize)> = Vec::new();
+    for (i, r) in t.replies.iter().enumerate() {
+        let rp = format!("{path}.replies[{i}]");
+        let id = r.id.clone().unwrap_or_else(|| format!("{}", i + 1));
+        reply_ids.add(sink, &format!("{rp}.id"), &id);
+        check_text(sink, &format!("{rp}.text"), &r.text);
+        let mut techniques = Vec::new();
+        let mut technique_mask = 0u64;
+        if r.techniques.is_empty() {
+            sink.push(
+                Code::EmptyList,
+                format!("{rp}.techniques"),
+                "tag the reply with at least one technique",
+            );
+        }
+        for (j, name) in r.techniques.iter().enumerate() {
+            if let Some(idx) = technique_ref(
+                sink,
+                &format!("{rp}.techniques[{j}]"),
+                name,
+                &catalogue.techniques,
+            ) {
+                if technique_mask & (1u64 << idx) == 0 {
+                    techniques.push(idx);
+                }
+                technique_mask |= 1u64 << idx;
+            }
+        }
+        // Replies shown under different conditions may share techniques; only always-shown ones compete.
+        if technique_mask != 0 && r.requires.is_none() {
+            if let Some((_, other)) = technique_sets.iter().find(|(m, _)| *m == technique_mask) {
+                sink.push(
+                    Code::SameTechniques,
+                    format!("{rp}.techniques"),
+                    format!(
+                        "replies {} and {} of turn `{}` use the same techniques",
+                        other + 1,
+                        i + 1,
+                        t.id
+                    ),
+                );
+            }
+            technique_sets.push((technique_mask, i));
+        }
+        let mood = bounded(
+            sink,
+            &format!("{rp}.mood"),
+            r.mood,
+            -10,
+            10,
+            "the mood change",
+        );
+        let trust = bounded(
+            sink,
+            &format!("{rp}.trust"),
+            r.trust,
+            -10,
+            10,
+            "the trust change",
+        );
+        let score = score_items(
+            sink,
+            &format!("{rp}.score"),
+            &r.score,
+            &catalogue.principles,
+            &catalogue.steps,
+        );
+        let reveals = bit_refs(
+            sink,
+            &format!("{rp}.reveals"),
+            &r.reveals,
+            &ids.facts,
+            "facts",
+        );
+        let sets = bit_refs(sink, &format!("{rp}.sets"), &r.sets, &ids.flags, "flags");
+        let clears = bit_refs(
+            sink,
+            &format!("{rp}.clears"),
+            &r.clears,
+            &ids.flags,
+            "flags",
+        );
+        let requires = r
+            .requires
+            .as_ref()
+            .and_then(|c| condition(sink, &format!("{rp}.requires"), c, ids, catalogue));
+        for (j, line) in r.react.iter().enumerate() {
+            check_text(sink, &format!("{rp}.react[{j}]"), line);
+        }
+        let goto = node_ref(sink, &format!("{rp}.goto"), &r.goto, ids);
+        let mut branches = Vec::new();
+        for (j, b) in r.branches.iter().enumerate() {
+            let bp = format!("{rp}.branches[{j}]");
+            let to = node_ref(sink, &format!("{bp}.goto"), &b.goto, ids);
+            if let Some(when) = condition(sink, &format!("{bp}.when"), &b.when, ids, catalogue) {
+                branches.push((when, to));
+            }
+        }
+        replies.push(Reply {
+            id,
+            text: r.text.clone(),
+            techniques,
+            technique_mask,
+            mood: to_i8(mood),
+            trust: to_i8(trust),
+            score,
+            reveals,
+            sets,
+            clears,
+            requires,
+            react: r.react.clone(),
+            goto,
+            branches,
+        });
+    }
+    Turn {
+        step,
+        say: t.say.clone(),
+        say_as,
+        replies,
+    }
+}
+
+/// Structural checks on the node graph: unreachable nodes and loops that cannot be left.
+fn graph_checks(scenario: &Scenario, sink: &mut Sink) {
+    let n = scenario.nodes.len();
+    let successors: Vec<Vec<NodeIdx>> = (0..n).map(|i| scenario.successors(i as NodeIdx)).collect();
+    let mut reached = vec![false; n];
+    let mut queue = vec![scenario.start];
+    reached[scenario.start as usize] = true;
+    while let Some(node) = queue.pop() {
+        for &next in &successors[node as usize] {
+            if !reached[next as usize] {
+                reached[next as usize] = true;
+                queue.push(next);
+            }
+        }
+    }
+    for (i, node) in scenario.nodes.iter().enumerate() {
+        if !reached[i] {
+            sink.push(
+                Code::UnreachableNode,
+                format!("nodes[{i}].id"),
+                format!("no path from the start reaches node `{}`", node.id),
+            );
+        }
+    }
+    for component in strongly_connected(&successors) {
+        let members: HashSet<NodeIdx> = component.iter().copied().collect();
+        let is_loop =
+            component.len() > 1 || successors[component[0] as usize].contains(&component[0]);
+        if !is_loop || !reached[component[0] as usize] {
+            continue;
+        }
+        let leaves = component
+            .iter()
+            .any(|&m| successors[m as usize].iter().any(|s| !members.contains(s)));
+        if !leaves {
+            let first = component.iter().copied().min().unwrap_or(0);
+            let names: Vec<&str> = {
+                let mut sorted = component.clone();
+                sorted.sort_unstable();
+                sorted
+                    .iter()
+                    .map(|&m| scenario.node(m).id.as_str())
+                    .collect()
+            };
+            sink.push(
+                Code::LoopWithoutExit,
+                format!("nodes[{first}].id"),
+                format!(
+                    "nodes {} form a loop with no way out to an ending",
+                    names.join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// Tarjan's algorithm without recursion, so that a long chain of nodes cannot overflow the stack.
+pub fn strongly_connected(successors: &[Vec<NodeIdx>]) -> Vec<Vec<NodeIdx>> {
+    let n = successors.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next_index = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut edge)) = work.last_mut() {
+            if let Some(&w) = successors[v].get(*edge) {
+                *edge += 1;
+                let w = w as usize;
+                if index[w] == usize::MAX {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut component = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        component.push(w as NodeIdx);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    components.push(component);
+                }
+            }
+        }
+    }
+    components
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_components() {
+        // 0 → 1 → 2 → 1, 2 → 3
+        let graph = vec![vec![1], vec![2], vec![1, 3], vec![]];
+        let mut comps: Vec<Vec<NodeIdx>> = strongly_connected(&graph)
+            .into_iter()
+            .map(|mut c| {
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        comps.sort();
+        assert_eq!(comps, vec![vec![0], vec![1, 2], vec![3]]);
+    }
+
+    #[test]
+    fn suggests_near_names() {
+        assert_eq!(
+            closest("apologies", ["apologise", "explain"].into_iter()),
+            Some("apologise")
+        );
+        assert_eq!(closest("xyz", ["apologise"].into_iter()), None);
+    }
+}
