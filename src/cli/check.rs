@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::roleplay::checks::analyse_all;
-use crate::scenario::load::place_in;
+use crate::roleplay::checks::diagnose;
 use crate::scenario::{Diagnostic, Sources};
 
 use super::{EXIT_PROBLEM, Env};
@@ -18,6 +17,9 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Give up analysing a scenario past this many states (error CT035).
+    #[arg(long, value_name = "N", default_value_t = crate::roleplay::analysis::MAX_STATES)]
+    pub max_states: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -29,31 +31,13 @@ struct Report<'a> {
     diagnostics: &'a [Diagnostic],
 }
 
-/// Loads, validates and analyses; returns all diagnostics, the number of files and of good scenarios.
-pub fn diagnose(sources: &Sources) -> (Vec<Diagnostic>, usize, usize) {
-    let library = sources.load();
-    let mut diagnostics = library.diagnostics.clone();
-    if let Some(catalogue) = &library.catalogue {
-        for scenario in &library.scenarios {
-            let (pending, _) = analyse_all(scenario, catalogue);
-            if let Some(file) = sources.file(&scenario.source) {
-                diagnostics.extend(place_in(file, pending));
-            }
-        }
-    }
-    diagnostics
-        .sort_by(|a, b| (&a.file, a.line, a.col, a.code).cmp(&(&b.file, b.line, b.col, b.code)));
-    let files = sources.scenarios.len() + usize::from(sources.catalogue.is_some());
-    (diagnostics, files, library.scenarios.len())
-}
-
 pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let sources = if args.paths.is_empty() {
         env.sources()
     } else {
         Sources::from_paths(&args.paths, || env.sources().catalogue)
     };
-    let (diagnostics, files, scenarios) = diagnose(&sources);
+    let (diagnostics, files, scenarios) = diagnose(&sources, args.max_states);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if args.json {

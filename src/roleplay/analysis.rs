@@ -23,7 +23,7 @@ pub const MAX_STATES: usize = 4_000_000;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum AnalysisError {
     #[error(
-        "the scenario has more than {MAX_STATES} distinct states; simplify its conditions or split it"
+        "the scenario has more distinct states than the analysis explores; simplify its conditions or split it"
     )]
     TooComplex,
     #[error("no way through the scenario reaches an ending")]
@@ -158,6 +158,16 @@ impl Analysis {
         catalogue: Arc<Catalogue>,
         persona: PersonaIdx,
     ) -> Result<Analysis, AnalysisError> {
+        Self::run_with_limit(scenario, catalogue, persona, MAX_STATES)
+    }
+
+    /// As `run`, giving up with `TooComplex` past `max_states` states.
+    pub fn run_with_limit(
+        scenario: Arc<Scenario>,
+        catalogue: Arc<Catalogue>,
+        persona: PersonaIdx,
+        max_states: usize,
+    ) -> Result<Analysis, AnalysisError> {
         let mask = state_mask(&scenario, &catalogue);
         let ctx = Context {
             scenario: &scenario,
@@ -206,7 +216,7 @@ impl Analysis {
                 let to = match index.get(&key) {
                     Some(&id) => id,
                     None => {
-                        if states.len() >= MAX_STATES {
+                        if states.len() >= max_states {
                             return Err(AnalysisError::TooComplex);
                         }
                         let id = states.len() as u32;

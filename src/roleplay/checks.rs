@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::scenario::diagnostics::{Code, Pending};
+use crate::scenario::load::place_in;
 use crate::scenario::{Catalogue, NodeIdx, NodeKind, Scenario};
+use crate::scenario::{Diagnostic, Sources};
 
 use super::analysis::{Analysis, AnalysisError};
 
@@ -12,13 +14,14 @@ use super::analysis::{Analysis, AnalysisError};
 pub fn analyse_all(
     scenario: &Arc<Scenario>,
     catalogue: &Arc<Catalogue>,
+    max_states: usize,
 ) -> (Vec<Pending>, Vec<Arc<Analysis>>) {
     let mut pending = Vec::new();
     let mut analyses = Vec::new();
     let mut reached = vec![false; scenario.nodes.len()];
     let mut stuck: Vec<(NodeIdx, String)> = Vec::new();
     for (p, persona) in catalogue.personas.iter().enumerate() {
-        match Analysis::run(scenario.clone(), catalogue.clone(), p as u8) {
+        match Analysis::run_with_limit(scenario.clone(), catalogue.clone(), p as u8, max_states) {
             Ok(a) => {
                 for &e in &a.endings {
                     reached[e as usize] = true;
@@ -32,7 +35,10 @@ pub fn analyse_all(
                 pending.push(Pending {
                     code: Code::TooComplex,
                     path: "nodes".into(),
-                    message: format!("{} (behaviour type `{}`)", AnalysisError::TooComplex, persona.id),
+                    message: format!(
+                        "played as `{}`, the scenario has more than {max_states} distinct states; simplify its conditions or split it",
+                        persona.id
+                    ),
                 });
                 return (pending, analyses);
             }
@@ -73,4 +79,22 @@ pub fn analyse_all(
         }
     }
     (pending, analyses)
+}
+
+/// Loads, validates and analyses; returns all diagnostics, the number of files and of good scenarios.
+pub fn diagnose(sources: &Sources, max_states: usize) -> (Vec<Diagnostic>, usize, usize) {
+    let library = sources.load();
+    let mut diagnostics = library.diagnostics.clone();
+    if let Some(catalogue) = &library.catalogue {
+        for scenario in &library.scenarios {
+            let (pending, _) = analyse_all(scenario, catalogue, max_states);
+            if let Some(file) = sources.file(&scenario.source) {
+                diagnostics.extend(place_in(file, pending));
+            }
+        }
+    }
+    diagnostics
+        .sort_by(|a, b| (&a.file, a.line, a.col, a.code).cmp(&(&b.file, b.line, b.col, b.code)));
+    let files = sources.scenarios.len() + usize::from(sources.catalogue.is_some());
+    (diagnostics, files, library.scenarios.len())
 }

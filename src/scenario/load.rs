@@ -119,7 +119,21 @@ fn decode(file: &SourceFile) -> Result<&str, Diagnostic> {
     })
 }
 
-fn ron_diagnostic(file: &str, err: &SpannedError) -> Diagnostic {
+/// Moves a position forward over spaces, so that it points at the value itself.
+fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let Some(row) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return (line, col);
+    };
+    let rest = row.chars().skip(col.saturating_sub(1));
+    let blanks = rest.take_while(|c| *c == ' ' || *c == '\t').count();
+    if col.saturating_sub(1) + blanks < row.chars().count() {
+        (line, col + blanks)
+    } else {
+        (line, col)
+    }
+}
+
+fn ron_diagnostic(file: &str, text: &str, err: &SpannedError) -> Diagnostic {
     let code = match &err.code {
         RonError::NoSuchStructField { .. } => Code::UnknownField,
         RonError::MissingStructField { .. } => Code::MissingField,
@@ -151,10 +165,11 @@ fn ron_diagnostic(file: &str, err: &SpannedError) -> Diagnostic {
         RonError::Eof => "the file ends too early: a bracket or quote is not closed".to_string(),
         other => other.to_string(),
     };
+    let (line, col) = skip_blanks(text, err.span.start.line.max(1), err.span.start.col.max(1));
     Diagnostic {
         file: file.to_string(),
-        line: err.span.start.line.max(1),
-        col: err.span.start.col.max(1),
+        line,
+        col,
         severity: code.severity(),
         code,
         message,
@@ -202,7 +217,7 @@ pub fn catalogue(file: &SourceFile) -> (Option<Catalogue>, Vec<Diagnostic>) {
     };
     let raw: RawCatalogue = match ron_options().from_str(text) {
         Ok(raw) => raw,
-        Err(e) => return (None, vec![ron_diagnostic(&file.name, &e)]),
+        Err(e) => return (None, vec![ron_diagnostic(&file.name, text, &e)]),
     };
     let mut sink = Sink::default();
     let checked = validate::catalogue(&raw, &mut sink);
@@ -217,7 +232,7 @@ pub fn scenario(file: &SourceFile, ids: &CatalogueIds) -> (Option<Scenario>, Vec
     };
     let raw: RawScenario = match ron_options().from_str(text) {
         Ok(raw) => raw,
-        Err(e) => return (None, vec![ron_diagnostic(&file.name, &e)]),
+        Err(e) => return (None, vec![ron_diagnostic(&file.name, text, &e)]),
     };
     let mut sink = Sink::default();
     let checked = validate::scenario(&raw, ids, &file.name, &mut sink);
