@@ -306,11 +306,6 @@ impl Analysis {
                 }
             })
             .collect();
-        let offset: f64 = principles
-            .iter()
-            .zip(&coeff)
-            .map(|(r, c)| c * f64::from(r.min))
-            .sum();
         for e in 0..edges.len() {
             edges[e].gain = (0..np)
                 .map(|k| coeff[k] * f64::from(edge_points[e * width + k]))
@@ -345,9 +340,7 @@ impl Analysis {
         endings.sort_unstable();
         endings.dedup();
         let timeout_reachable = states.iter().any(|s| s.node == TIMEOUT_NODE);
-        let best_total = (best[0] - offset).clamp(0.0, 100.0);
-        let worst_total = (worst[0] - offset).clamp(0.0, 100.0);
-        Ok(Analysis {
+        let mut analysis = Analysis {
             scenario: scenario.clone(),
             catalogue: catalogue.clone(),
             persona,
@@ -361,13 +354,50 @@ impl Analysis {
             principles,
             steps,
             coeff,
-            best_total,
-            worst_total,
+            best_total: 0.0,
+            worst_total: 0.0,
             paths: paths[0],
             endings,
             timeout_reachable,
             stuck,
-        })
+        };
+        // The extreme totals are computed by walking the extreme paths and scoring them with the
+        // same formula as any attempt, so that they match a played attempt to the last digit.
+        analysis.best_total = analysis.path_total(&edge_points, width, true);
+        analysis.worst_total = analysis.path_total(&edge_points, width, false);
+        Ok(analysis)
+    }
+
+    fn path_total(&self, edge_points: &[i32], width: usize, best: bool) -> f64 {
+        let np = self.catalogue.principles.len();
+        let mut points = vec![0i32; np];
+        let mut state = 0usize;
+        loop {
+            let range = self.edge_start[state] as usize..self.edge_start[state + 1] as usize;
+            let mut chosen: Option<(usize, f64)> = None;
+            for e in range {
+                let to = self.edges[e].to as usize;
+                let value = if best { self.best[to] } else { self.worst[to] };
+                if !value.is_finite() {
+                    continue;
+                }
+                let value = self.edges[e].gain + value;
+                let better = match chosen {
+                    None => true,
+                    Some((_, v)) if best => value > v + 1e-9,
+                    Some((_, v)) => value < v - 1e-9,
+                };
+                if better {
+                    chosen = Some((e, value));
+                }
+            }
+            let Some((e, _)) = chosen else { break };
+            for (k, p) in points.iter_mut().enumerate() {
+                *p += edge_points[e * width + k];
+            }
+            state = self.edges[e].to as usize;
+        }
+        self.total(&points)
     }
 
     pub fn context(&self) -> Context<'_> {

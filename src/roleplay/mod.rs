@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use analysis::{Analysis, AnalysisError};
-pub use play::{PlayError, ReplayError, Strategy, play_choices, play_strategy, replay};
+pub use play::{
+    PlayError, ReplayError, Simulated, Strategy, play_choices, play_strategy, replay,
+    simulate_random,
+};
 pub use score::{ScoreCard, ScoreEvent};
 pub use session::{Mode, Phase, Prompt, Session, SessionError, Transcript, TurnRecord};
 

@@ -7,8 +7,11 @@ use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
 use super::analysis::Analysis;
+use super::rules::{Scorer, Source};
 use super::score::ScoreCard;
 use super::session::{Mode, Phase, Session, SessionError, Transcript};
+use super::state::{PlayState, TIMEOUT_NODE};
+use crate::scenario::{NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -211,4 +214,70 @@ pub fn replay(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<ScoreC
         });
     }
     Ok(session.score())
+}
+
+/// The result of a simulated attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulated {
+    pub total: f64,
+    pub passed: bool,
+    /// The ending node, or `TIMEOUT_NODE`.
+    pub ending: NodeIdx,
+    /// The replies chosen, by their index in each turn.
+    pub choices: Vec<usize>,
+}
+
+struct TotalScorer<'a> {
+    principles: &'a mut [i32],
+    critical: bool,
+}
+
+impl Scorer for TotalScorer<'_> {
+    fn points(&mut self, principle: PrincipleIdx, _: StepIdx, points: i8, _: Source) {
+        self.principles[usize::from(principle)] += i32::from(points);
+    }
+
+    fn critical(&mut self, _: TechniqueIdx) {
+        self.critical = true;
+    }
+}
+
+/// Plays one attempt of uniformly random replies on the engine's step function alone, without
+/// the texts a session records: the same rules and scores as a session, at simulation speed.
+pub fn simulate_random(
+    analysis: &Analysis,
+    rng: &mut impl Rng,
+    buffer: &mut Vec<usize>,
+) -> Simulated {
+    let ctx = analysis.context();
+    let persona = analysis.catalogue.persona(analysis.persona);
+    let mut state = PlayState::start(&analysis.scenario, persona.start_mood, persona.start_trust);
+    let mut principles = vec![0i32; analysis.catalogue.principles.len()];
+    let mut critical = false;
+    let mut choices = Vec::new();
+    while !ctx.is_over(&state) {
+        ctx.available_into(&state, buffer);
+        if buffer.is_empty() {
+            break;
+        }
+        let reply = buffer[rng.random_range(0..buffer.len())];
+        choices.push(reply);
+        let mut scorer = TotalScorer {
+            principles: &mut principles,
+            critical,
+        };
+        state = ctx.apply(&state, reply, &mut scorer).state;
+        critical = scorer.critical;
+    }
+    let total = (analysis.total(&principles) * 10.0).round() / 10.0;
+    Simulated {
+        total,
+        passed: total >= analysis.catalogue.pass_mark && !critical,
+        ending: if ctx.is_over(&state) {
+            state.node
+        } else {
+            TIMEOUT_NODE
+        },
+        choices,
+    }
 }

@@ -65,19 +65,26 @@ impl<'a> Context<'a> {
 
     /// Replies shown in this state, by their index in the turn.
     pub fn available(&self, state: &PlayState) -> Vec<usize> {
-        match self.turn(state.node) {
-            Some(turn) => turn
-                .replies
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| {
-                    r.requires
-                        .as_ref()
-                        .is_none_or(|c| state.holds(c, self.persona))
-                })
-                .map(|(i, _)| i)
-                .collect(),
-            None => Vec::new(),
+        let mut out = Vec::new();
+        self.available_into(state, &mut out);
+        out
+    }
+
+    /// As `available`, reusing a buffer (for simulations that play millions of turns).
+    pub fn available_into(&self, state: &PlayState, out: &mut Vec<usize>) {
+        out.clear();
+        if let Some(turn) = self.turn(state.node) {
+            out.extend(
+                turn.replies
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        r.requires
+                            .as_ref()
+                            .is_none_or(|c| state.holds(c, self.persona))
+                    })
+                    .map(|(i, _)| i),
+            );
         }
     }
 

@@ -1,0 +1,425 @@
+//! The role-play engine: determinism, seeds, strategies, behaviour types, transcripts and replay.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use complaint_trainer::roleplay::rules::{Context, Scorer, Source};
+use complaint_trainer::roleplay::state::PlayState;
+use complaint_trainer::roleplay::{
+    Analysis, Mode, Phase, ReplayError, Session, SessionError, Strategy, play_choices,
+    play_strategy, replay, simulate_random,
+};
+use complaint_trainer::scenario::load::embedded_catalogue;
+use complaint_trainer::scenario::{
+    Library, PrincipleIdx, ScenarioSource, Sources, StepIdx, TechniqueIdx,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn bundled() -> Library {
+    let library = ScenarioSource::Dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .sources()
+        .load();
+    assert_eq!(library.error_count(), 0, "{:?}", library.diagnostics);
+    library
+}
+
+fn probe() -> Library {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/engine/persona_probe.ron");
+    let library = Sources::from_paths(&[path], || Some(embedded_catalogue())).load();
+    assert_eq!(library.error_count(), 0, "{:?}", library.diagnostics);
+    library
+}
+
+fn analysis(library: &Library, id: &str, persona: &str) -> Arc<Analysis> {
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let scenario = library.scenario(id).expect("scenario").clone();
+    let p = catalogue.persona_by_id(persona).expect("persona");
+    Arc::new(Analysis::run(scenario, catalogue, p).expect("analysis"))
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes() {
+    let library = bundled();
+    let a = analysis(&library, "warmup-late-car", "angry");
+    for seed in [0, 1, 42, u64::MAX] {
+        let one = play_strategy(a.clone(), seed, Mode::Practice, Strategy::Random).expect("play");
+        let two = play_strategy(a.clone(), seed, Mode::Practice, Strategy::Random).expect("play");
+        let bytes = |s: &Session| serde_json::to_string(s.transcript()).expect("json");
+        assert_eq!(bytes(&one), bytes(&two));
+    }
+}
+
+#[test]
+fn different_seeds_change_the_order_of_replies_but_never_the_score() {
+    let library = bundled();
+    let a = analysis(&library, "warmup-late-car", "angry");
+    let best = play_strategy(a.clone(), 1, Mode::Assessment, Strategy::Best).expect("play");
+    let chosen: Vec<String> = best
+        .transcript()
+        .turns
+        .iter()
+        .map(|t| t.chosen.clone())
+        .collect();
+    let mut orders = std::collections::HashSet::new();
+    let mut lines = std::collections::HashSet::new();
+    for seed in 0..40u64 {
+        let mut session = Session::new(a.clone(), seed, Mode::Assessment);
+        orders.insert(
+            session
+                .prompt()
+                .expect("prompt")
+                .offered
+                .iter()
+                .map(|o| o.id.clone())
+                .collect::<Vec<_>>(),
+        );
+        lines.insert(session.prompt().expect("prompt").say.en.clone());
+        for id in &chosen {
+            session.choose_id(id).expect("offered");
+        }
+        assert!(session.is_over());
+        assert_eq!(session.score().total, best.score().total, "seed {seed}");
+        assert_eq!(
+            session.score().principles,
+            best.score().principles,
+            "seed {seed}"
+        );
+    }
+    assert!(
+        orders.len() > 5,
+        "only {} distinct orders of the first replies",
+        orders.len()
+    );
+    assert!(lines.len() > 1, "the customer's line variants never change");
+}
+
+#[test]
+fn best_and_worst_bound_every_random_attempt_for_every_behaviour_type() {
+    let library = bundled();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    for scenario in &library.scenarios {
+        for persona in &catalogue.personas {
+            let a = analysis(&library, &scenario.id, &persona.id);
+            let best = play_strategy(a.clone(), 3, Mode::Assessment, Strategy::Best).expect("best");
+            let worst =
+                play_strategy(a.clone(), 3, Mode::Assessment, Strategy::Worst).expect("worst");
+            let round = |v: f64| (v * 10.0).round() / 10.0;
+            assert_eq!(
+                best.score().total,
+                round(a.best_total),
+                "{} {}",
+                scenario.id,
+                persona.id
+            );
+            assert_eq!(
+                worst.score().total,
+                round(a.worst_total),
+                "{} {}",
+                scenario.id,
+                persona.id
+            );
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            let mut buffer = Vec::new();
+            for _ in 0..300 {
+                let total = simulate_random(&a, &mut rng, &mut buffer).total;
+                assert!(
+                    total <= best.score().total + 1e-6,
+                    "{} {}: {total}",
+                    scenario.id,
+                    persona.id
+                );
+                assert!(
+                    total >= worst.score().total - 1e-6,
+                    "{} {}: {total}",
+                    scenario.id,
+                    persona.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_simulator_scores_exactly_as_a_session_does() {
+    let library = bundled();
+    for scenario in &library.scenarios {
+        let a = analysis(&library, &scenario.id, "angry");
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut buffer = Vec::new();
+        for seed in 0..30 {
+            let sim = simulate_random(&a, &mut rng, &mut buffer);
+            let mut session = Session::new(a.clone(), seed, Mode::Assessment);
+            for &reply in &sim.choices {
+                let number = session
+                    .prompt()
+                    .and_then(|p| p.offered.iter().position(|o| o.index == reply))
+                    .expect("the simulated reply is offered");
+                session.choose(number + 1).expect("choose");
+            }
+            assert!(session.is_over());
+            assert_eq!(session.score().total, sim.total);
+            assert_eq!(session.score().passed, sim.passed);
+        }
+    }
+}
+
+struct Recorder(Vec<(PrincipleIdx, i8, Source)>);
+
+impl Scorer for Recorder {
+    fn points(&mut self, principle: PrincipleIdx, _: StepIdx, points: i8, source: Source) {
+        self.0.push((principle, points, source));
+    }
+    fn critical(&mut self, _: TechniqueIdx) {}
+}
+
+/// The state after playing the probe's replies `ids` in order, with every score event.
+fn probe_play(persona: &str, ids: &[&str]) -> (PlayState, PlayState, Vec<(String, i8, Source)>) {
+    let library = probe();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let scenario = library.scenario("persona-probe").expect("probe").clone();
+    let p = catalogue.persona_by_id(persona).expect("persona");
+    let ctx = Context {
+        scenario: &scenario,
+        catalogue: &catalogue,
+        persona: p,
+    };
+    let persona_def = catalogue.persona(p);
+    let start = PlayState::start(&scenario, persona_def.start_mood, persona_def.start_trust);
+    let mut state = start;
+    let mut recorder = Recorder(Vec::new());
+    for id in ids {
+        let turn = ctx.turn(state.node).expect("turn");
+        let index = turn
+            .replies
+            .iter()
+            .position(|r| r.id == *id)
+            .expect("reply");
+        state = ctx.apply(&state, index, &mut recorder).state;
+    }
+    let events = recorder
+        .0
+        .into_iter()
+        .map(|(p, points, source)| (catalogue.principle(p).id.clone(), points, source))
+        .collect();
+    (start, state, events)
+}
+
+#[test]
+fn an_angry_customer_argued_with_explodes_and_calms_with_empathy() {
+    let (start, after_argue, events) = probe_play("angry", &["argue"]);
+    let (_, calm_after_argue, _) = probe_play("passive", &["argue"]);
+    assert!(
+        after_argue.mood >= start.mood + 5,
+        "mood {} → {}",
+        start.mood,
+        after_argue.mood
+    );
+    assert!(after_argue.mood > calm_after_argue.mood + 2);
+    let argue_cost: i32 = events
+        .iter()
+        .filter(|e| e.0 == "never_argue")
+        .map(|e| i32::from(e.1))
+        .sum();
+    assert!(
+        argue_cost <= -6,
+        "angry customers make arguing cost more: {argue_cost}"
+    );
+    let (start, after_empathy, _) = probe_play("angry", &["empathise"]);
+    assert!(
+        after_empathy.mood + 3 <= start.mood,
+        "empathy calms: {} → {}",
+        start.mood,
+        after_empathy.mood
+    );
+}
+
+#[test]
+fn a_passive_customer_shuts_down_after_a_string_of_closed_questions() {
+    let streak = |events: &[(String, i8, Source)]| {
+        events
+            .iter()
+            .filter(|e| matches!(e.2, Source::Streak { .. }))
+            .count()
+    };
+    let (_, two, e2) = probe_play("passive", &["closed_question", "closed_question"]);
+    let (_, three, e3) = probe_play(
+        "passive",
+        &["closed_question", "closed_question", "closed_question"],
+    );
+    assert_eq!(streak(&e2), 0);
+    assert_eq!(streak(&e3), 1);
+    assert!(three.trust < two.trust);
+    let (_, _, broken) = probe_play(
+        "passive",
+        &[
+            "open_question",
+            "closed_question",
+            "open_question",
+            "closed_question",
+        ],
+    );
+    assert_eq!(streak(&broken), 0, "an open question breaks the run");
+    let (_, _, talker) = probe_play(
+        "talker",
+        &["closed_question", "closed_question", "closed_question"],
+    );
+    assert_eq!(
+        streak(&talker),
+        0,
+        "only the passive type reacts to closed questions this way"
+    );
+}
+
+#[test]
+fn a_talker_is_steered_by_summaries_and_drifts_with_open_questions() {
+    let (start, after, events) = probe_play("talker", &["summarise"]);
+    assert!(after.mood < start.mood);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.0 == "find_cause" && e.1 > 0 && matches!(e.2, Source::Reaction { .. }))
+    );
+    let (_, _, drift) = probe_play(
+        "talker",
+        &["open_question", "open_question", "open_question"],
+    );
+    assert!(
+        drift
+            .iter()
+            .any(|e| matches!(e.2, Source::Streak { .. }) && e.1 < 0)
+    );
+}
+
+#[test]
+fn an_activist_punishes_over_promising() {
+    let (start, activist, events) = probe_play("activist", &["over_promise"]);
+    let (start_p, passive, _) = probe_play("passive", &["over_promise"]);
+    assert!(
+        activist.trust < start.trust,
+        "trust {} → {}",
+        start.trust,
+        activist.trust
+    );
+    assert!(
+        i32::from(passive.trust) - i32::from(start_p.trust)
+            > i32::from(activist.trust) - i32::from(start.trust)
+    );
+    let cost: i32 = events
+        .iter()
+        .filter(|e| e.0 == "no_over_promise")
+        .map(|e| i32::from(e.1))
+        .sum();
+    assert!(cost <= -7, "over-promising an activist costs more: {cost}");
+}
+
+#[test]
+fn order_rules_reward_feelings_before_the_matter() {
+    let (_, _, good) = probe_play("passive", &["empathise", "propose"]);
+    let (_, _, bad) = probe_play("passive", &["propose", "empathise"]);
+    let order = |events: &[(String, i8, Source)]| -> i32 {
+        events
+            .iter()
+            .filter(|e| e.0 == "feelings_first" && matches!(e.2, Source::Order { .. }))
+            .map(|e| i32::from(e.1))
+            .sum()
+    };
+    assert!(order(&good) > 0);
+    assert!(order(&bad) < 0);
+    // Swapping the two replies changes only the order items.
+    let others = |events: &[(String, i8, Source)]| -> i32 {
+        events
+            .iter()
+            .filter(|e| !matches!(e.2, Source::Order { .. }))
+            .map(|e| i32::from(e.1))
+            .sum()
+    };
+    assert_eq!(others(&good), others(&bad));
+}
+
+#[test]
+fn an_over_promise_is_flagged_every_time() {
+    let library = probe();
+    let a = analysis(&library, "persona-probe", "angry");
+    for seed in 0..10 {
+        let mut session = Session::new(a.clone(), seed, Mode::Assessment);
+        session.choose_id("over_promise").expect("offered");
+        while !session.is_over() {
+            session.choose_id("empathise").expect("offered");
+        }
+        let card = session.score();
+        assert_eq!(card.critical.len(), 1);
+        assert!(!card.passed);
+    }
+}
+
+#[test]
+fn a_transcript_replays_to_the_same_score_and_notices_a_new_version() {
+    let library = bundled();
+    let a = analysis(&library, "warmup-late-car", "angry");
+    for seed in 0..10 {
+        let session =
+            play_strategy(a.clone(), seed, Mode::Practice, Strategy::Random).expect("play");
+        let text = serde_json::to_string(session.transcript()).expect("json");
+        let transcript = serde_json::from_str(&text).expect("parse");
+        let card = replay(&transcript, a.clone()).expect("replay");
+        assert_eq!(card, session.score());
+    }
+    let session = play_strategy(a.clone(), 1, Mode::Assessment, Strategy::Best).expect("play");
+    let mut newer = (*a.scenario).clone();
+    newer.version += 1;
+    let newer =
+        Arc::new(Analysis::run(Arc::new(newer), a.catalogue.clone(), a.persona).expect("analysis"));
+    match replay(session.transcript(), newer) {
+        Err(ReplayError::VersionChanged {
+            recorded: 1,
+            current: 2,
+            ..
+        }) => {}
+        other => panic!("expected a version change, got {other:?}"),
+    }
+}
+
+#[test]
+fn practice_mode_coaches_and_retries_assessment_does_not() {
+    let library = bundled();
+    let a = analysis(&library, "warmup-late-car", "angry");
+    let mut practice = Session::new(a.clone(), 8, Mode::Practice);
+    let hint = practice.hint().expect("practice").expect("a hint");
+    let wrong = if hint == 1 { 2 } else { 1 };
+    let turn = practice.choose(wrong).expect("choose").clone();
+    assert!(turn.better.is_some(), "feedback names a better reply");
+    assert!(
+        turn.events
+            .iter()
+            .all(|e| !e.why.zh.is_empty() && !e.why.en.is_empty())
+    );
+    assert_eq!(practice.phase(), Phase::Feedback);
+    practice.retry().expect("retry");
+    practice.choose(hint).expect("choose");
+    let record = practice.last_turn().expect("turn");
+    assert_eq!(record.retries, 1);
+    assert!(record.better.is_none());
+
+    let mut assessment = Session::new(a, 8, Mode::Assessment);
+    assert_eq!(assessment.hint(), Err(SessionError::NotInPractice));
+    assessment.choose_id("apologise").expect("choose");
+    assert_eq!(assessment.retry(), Err(SessionError::NotInPractice));
+    assert_eq!(assessment.phase(), Phase::Choosing);
+}
+
+#[test]
+fn fixed_choices_are_checked() {
+    let library = bundled();
+    let a = analysis(&library, "warmup-late-car", "angry");
+    assert!(play_choices(a.clone(), 1, Mode::Assessment, &[9]).is_err());
+    assert!(
+        play_choices(a.clone(), 1, Mode::Assessment, &[1]).is_err(),
+        "too few"
+    );
+    assert!(
+        play_choices(a, 1, Mode::Assessment, &[1; 40]).is_err(),
+        "too many"
+    );
+}
