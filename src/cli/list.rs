@@ -32,6 +32,8 @@ struct Entry {
     worst: f64,
     /// Distinct complete paths through the scenario (for the default behaviour type).
     paths: String,
+    /// Distinct states the exact analysis explored.
+    states: usize,
     endings: Vec<String>,
     file: String,
 }
@@ -59,6 +61,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             best: (analysis.best_total * 10.0).round() / 10.0,
             worst: (analysis.worst_total * 10.0).round() / 10.0,
             paths: analysis.paths.to_string(),
+            states: analysis.state_count(),
             endings: analysis
                 .endings
                 .iter()

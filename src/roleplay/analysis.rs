@@ -119,13 +119,12 @@ fn condition_reads(c: &Condition, mask: &mut StateMask) {
 }
 
 /// The parts of the state this scenario's conditions and rules can ever read.
-fn state_mask(scenario: &Scenario, catalogue: &Catalogue) -> StateMask {
+fn state_mask(scenario: &Scenario) -> StateMask {
     let mut mask = StateMask {
         mood: false,
         trust: false,
         facts: 0,
         flags: 0,
-        used: catalogue.order_rules.iter().fold(0, |m, r| m | r.before),
         turn: false,
     };
     for e in &scenario.escalations {
@@ -168,7 +167,7 @@ impl Analysis {
         persona: PersonaIdx,
         max_states: usize,
     ) -> Result<Analysis, AnalysisError> {
-        let mask = state_mask(&scenario, &catalogue);
+        let mask = state_mask(&scenario);
         let ctx = Context {
             scenario: &scenario,
             catalogue: &catalogue,

@@ -169,7 +169,11 @@ impl<'a> Context<'a> {
         }
         self.order_rules(state, reply, step, &mut next, scorer);
 
-        next.used |= reply.technique_mask;
+        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
+            if reply.technique_mask & rule.before != 0 {
+                next.before_seen |= 1u32 << k;
+            }
+        }
         next.mood = shift(state.mood, mood);
         next.trust = shift(state.trust, trust);
         next.facts |= reply.reveals;
@@ -227,14 +231,14 @@ impl<'a> Context<'a> {
             if state.rules_done & (1u32 << k) != 0 || reply.technique_mask & rule.then == 0 {
                 continue;
             }
-            let mut earlier = state.used;
+            let mut earlier = 0u64;
             for &t in &reply.techniques {
                 if rule.then & (1u64 << t) != 0 {
                     break;
                 }
                 earlier |= 1u64 << t;
             }
-            let kept = earlier & rule.before != 0;
+            let kept = state.before_seen & (1u32 << k) != 0 || earlier & rule.before != 0;
             next.rules_done |= 1u32 << k;
             let points = if kept { rule.kept } else { rule.broken };
             scorer.points(

@@ -19,8 +19,8 @@ pub struct PlayState {
     /// Facts the customer has told so far.
     pub facts: u64,
     pub flags: u64,
-    /// Techniques used so far (for order rules).
-    pub used: u64,
+    /// Order rules for which one of their `before` techniques has been used (bit per rule).
+    pub before_seen: u32,
     /// Order rules already decided.
     pub rules_done: u32,
     /// Escalations already triggered.
@@ -94,7 +94,6 @@ pub struct StateMask {
     pub trust: bool,
     pub facts: u64,
     pub flags: u64,
-    pub used: u64,
     pub turn: bool,
 }
 
@@ -107,7 +106,8 @@ impl StateMask {
             trust: if self.trust { s.trust } else { 0 },
             facts: s.facts & self.facts,
             flags: s.flags & self.flags,
-            used: s.used & self.used,
+            // Once a rule is decided, whether its `before` was seen no longer matters.
+            before_seen: s.before_seen & !s.rules_done,
             rules_done: s.rules_done,
             escalated: s.escalated,
             streaks: s.streaks,

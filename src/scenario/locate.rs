@@ -387,17 +387,17 @@ mod tests {
         let loc = Locator::scan(SAMPLE);
         assert_eq!(loc.find("id"), Position::new(2, 9));
         assert_eq!(loc.find("nodes[0].id"), Position::new(5, 17));
-        assert_eq!(loc.find("nodes[0].replies[0].goto"), Position::new(7, 52));
+        assert_eq!(loc.find("nodes[0].replies[0].goto"), Position::new(7, 51));
         assert_eq!(
             loc.find("nodes[0].replies[0].text.en"),
-            Position::new(7, 37)
+            Position::new(7, 38)
         );
         assert_eq!(loc.find("nodes[0].replies[1].goto"), Position::new(8, 29));
         assert_eq!(
             loc.find("nodes[0].replies[1].requires[0][0]"),
             Position::new(8, 53)
         );
-        assert_eq!(loc.find("nodes[1].id"), Position::new(11, 46));
+        assert_eq!(loc.find("nodes[1].id"), Position::new(11, 45));
         assert_eq!(loc.find("map.k"), Position::new(13, 17));
     }
 
