@@ -1,0 +1,279 @@
+//! The command line as a user runs it: exit codes, JSON shapes, interactive play, bad input.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_complaint-trainer"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LANG", "C.UTF-8");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run the binary")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/diagnostics")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn check_exit_codes() {
+    let clean = run(&["check"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    let broken = run(&["check", &fixture("CT011_unknown_node.ron")]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stdout(&broken).contains("CT011_unknown_node.ron:18:136: error[CT011]: no node `ending`")
+    );
+    let warning_only = run(&["check", &fixture("CT101_single_reply.ron")]);
+    assert_eq!(warning_only.status.code(), Some(0));
+    let usage = run(&["check", "--no-such-flag"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn check_json_lists_every_diagnostic() {
+    let out = run(&[
+        "check",
+        "--json",
+        &fixture("CT010_duplicate_id.ron"),
+        &fixture("CT020_missing_translation.ron"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["errors"], 2);
+    assert_eq!(report["warnings"], 1);
+    let first = &report["diagnostics"][0];
+    for key in ["file", "line", "col", "severity", "code", "message"] {
+        assert!(!first[key].is_null(), "missing {key}");
+    }
+}
+
+#[test]
+fn list_json_has_the_documented_fields() {
+    let out = run(&["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = json(&out);
+    let entries = list.as_array().expect("array");
+    assert!(!entries.is_empty());
+    for e in entries {
+        assert!(e["id"].is_string());
+        assert!(e["title"]["zh"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(e["title"]["en"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(matches!(e["kind"].as_str(), Some("case" | "roleplay")));
+        assert!(matches!(
+            e["persona"].as_str(),
+            Some("passive" | "talker" | "angry" | "activist")
+        ));
+        assert!(e["nodes"].as_u64().is_some_and(|n| n > 1));
+        let (best, worst) = (
+            e["best"].as_f64().expect("best"),
+            e["worst"].as_f64().expect("worst"),
+        );
+        assert!((0.0..=100.0).contains(&worst) && worst <= best && best <= 100.0);
+    }
+}
+
+#[test]
+fn graph_in_both_formats() {
+    let dot = run(&["graph", "warmup-late-car"]);
+    assert_eq!(dot.status.code(), Some(0));
+    assert!(stdout(&dot).starts_with("digraph"));
+    assert!(stdout(&dot).contains("->"));
+    let mermaid = run(&["graph", "warmup-late-car", "--format", "mermaid"]);
+    assert!(stdout(&mermaid).starts_with("flowchart TD"));
+    let missing = run(&["graph", "no-such-scenario"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no scenario `no-such-scenario`"));
+}
+
+#[test]
+fn play_json_is_deterministic_and_complete() {
+    let args = [
+        "play",
+        "warmup-late-car",
+        "--strategy",
+        "random",
+        "--seed",
+        "17",
+        "--json",
+    ];
+    let one = run(&args);
+    let two = run(&args);
+    assert_eq!(
+        one.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, two.stdout);
+    let v = json(&one);
+    for key in [
+        "scenario",
+        "persona",
+        "seed",
+        "total",
+        "passed",
+        "principles",
+        "steps",
+        "ending",
+        "transcript",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    assert_eq!(v["seed"], 17);
+    let total = v["total"].as_f64().expect("total");
+    assert!((0.0..=100.0).contains(&total));
+}
+
+#[test]
+fn best_passes_and_worst_fails() {
+    let best = json(&run(&[
+        "play",
+        "warmup-late-car",
+        "--strategy",
+        "best",
+        "--json",
+        "--seed",
+        "1",
+    ]));
+    assert_eq!(best["passed"], true);
+    let worst = json(&run(&[
+        "play",
+        "warmup-late-car",
+        "--strategy",
+        "worst",
+        "--json",
+        "--seed",
+        "1",
+    ]));
+    assert_eq!(worst["passed"], false);
+    assert!(worst["total"].as_f64() < best["total"].as_f64());
+}
+
+#[test]
+fn interactive_play_reads_numbers_from_stdin() {
+    let mut child = bin()
+        .args([
+            "--lang",
+            "en",
+            "play",
+            "warmup-late-car",
+            "--seed",
+            "3",
+            "--mode",
+            "assessment",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"banana\n9\nh\n1\n1\n1\n1\n1\n1\n1\n1\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Type a reply's number"), "{text}");
+    assert!(text.contains("choose a number from 1 to"), "{text}");
+    assert!(
+        text.contains("hints and retries are for practice mode"),
+        "{text}"
+    );
+    assert!(text.contains("Total"), "{text}");
+}
+
+#[test]
+fn interactive_play_stops_cleanly_when_input_ends() {
+    let out = bin()
+        .args(["play", "warmup-late-car", "--seed", "3"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_saved_transcript_replays() {
+    let dir = std::env::temp_dir().join(format!("ct-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("t.json");
+    let played = run(&[
+        "play",
+        "warmup-late-car",
+        "--strategy",
+        "random",
+        "--seed",
+        "5",
+        "--json",
+        "--transcript",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(played.status.code(), Some(0));
+    let replayed = run(&["replay", &file.display().to_string(), "--json"]);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    assert_eq!(json(&replayed)["total"], json(&played)["total"]);
+    std::fs::write(&file, b"{ not json").expect("write");
+    let bad = run(&["replay", &file.display().to_string()]);
+    assert_eq!(bad.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_arguments_get_clear_messages_not_panics() {
+    for args in [
+        vec!["play", "warmup-late-car", "--persona", "grumpy"],
+        vec!["play", "warmup-late-car", "--choices", "1,x"],
+        vec!["play", "warmup-late-car", "--choices", "7", "--seed", "1"],
+        vec!["play", "warmup-late-car", "--seed", "-1"],
+        vec!["play", "nope"],
+        vec!["--lang", "fr", "list"],
+        vec!["--scenarios", "/no/such/folder", "list"],
+        vec!["check", "/no/such/file.ron"],
+    ] {
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "{args:?}: {:?}",
+            out.status
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            !err.trim().is_empty() || !stdout(&out).trim().is_empty(),
+            "{args:?} said nothing"
+        );
+    }
+}
+
+#[test]
+fn data_dir_is_global() {
+    let before = run(&["--data-dir", "/tmp/ct-data", "info"]);
+    let after = run(&["info", "--data-dir", "/tmp/ct-data"]);
+    assert!(stdout(&before).contains("/tmp/ct-data"));
+    assert_eq!(before.stdout, after.stdout);
+}
