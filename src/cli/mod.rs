@@ -1,5 +1,6 @@
 //! The command line: parses arguments and runs one subcommand; each subcommand has its own file.
 
+mod analyse;
 mod check;
 mod graph;
 mod list;
@@ -45,6 +46,9 @@ pub enum Command {
     Check(check::Args),
     /// List the scenarios with their best and worst possible scores.
     List(list::Args),
+    /// The exact analysis of a scenario for every behaviour type: best and worst totals,
+    /// per-principle ranges, distinct paths, reachable endings.
+    Analyse(analyse::Args),
     /// Draw a scenario's graph (Graphviz DOT or Mermaid).
     Graph(graph::Args),
     /// Play a scenario in the terminal, or automatically with --choices or --strategy.
@@ -141,6 +145,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&env, &args),
         Some(Command::List(args)) => list::run(&env, &args),
+        Some(Command::Analyse(args)) => analyse::run(&env, &args),
         Some(Command::Graph(args)) => graph::run(&env, &args),
         Some(Command::Play(args)) => play::run(&env, &args),
         Some(Command::Replay(args)) => play::replay(&env, &args),
