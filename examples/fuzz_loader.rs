@@ -47,7 +47,7 @@ fn main() -> std::process::ExitCode {
             if case % 10 == 9 {
                 mutate::check_catalogue(bytes.clone())
             } else {
-                mutate::check_scenario(&catalogue, &ids, bytes.clone(), 200_000)
+                mutate::check_scenario(&catalogue, &ids, bytes.clone(), 5_000)
             }
         }));
         match result {

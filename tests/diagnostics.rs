@@ -123,7 +123,7 @@ fn a_missing_file_is_reported_not_fatal() {
 fn a_folder_without_catalogue_says_so() {
     let dir = tempdir("no-catalogue");
     std::fs::copy(fixtures().join("CT101_single_reply.ron"), dir.join("a.ron")).expect("copy");
-    let sources = Sources::from_paths(&[dir.clone()], || None);
+    let sources = Sources::from_paths(std::slice::from_ref(&dir), || None);
     let (diagnostics, _, ready) = diagnose(&sources, 1000);
     assert_eq!(ready, 0);
     assert_eq!(diagnostics.len(), 1);

@@ -62,16 +62,16 @@ pub struct Range {
 }
 
 impl Range {
-    /// Where `points` falls between min (0 %) and max (100 %); None when nothing can change it.
+    /// The points that count as 0 % and the points that make up 100 %, or None when nothing in
+    /// the scenario can change this principle: 0 % is the worst handling possible in this
+    /// scenario, 100 % the best.
+    pub fn anchor_and_scale(&self) -> Option<(i32, i32)> {
+        (self.max > self.min).then_some((self.min, self.max - self.min))
+    }
+
     pub fn percent(&self, points: i32) -> Option<f64> {
-        if self.max > self.min {
-            Some(
-                f64::from((points - self.min).clamp(0, self.max - self.min)) * 100.0
-                    / f64::from(self.max - self.min),
-            )
-        } else {
-            None
-        }
+        self.anchor_and_scale()
+            .map(|(anchor, scale)| f64::from(points - anchor) * 100.0 / f64::from(scale))
     }
 }
 
@@ -91,7 +91,8 @@ pub struct Analysis {
     pub principles: Vec<Range>,
     /// Per handling step, the range over complete paths.
     pub steps: Vec<Range>,
-    /// Total points per principle point: `total = Σ coeff[p] · (points[p] − min[p])`.
+    /// Total points per principle point: `total = Σ coeff[p] · (points[p] − anchor[p])`, kept
+    /// between 0 and 100.
     pub coeff: Vec<f64>,
     pub best_total: f64,
     pub worst_total: f64,
@@ -291,18 +292,17 @@ impl Analysis {
         let weight_sum: f64 = principles
             .iter()
             .zip(&catalogue.principles)
-            .filter(|(r, _)| r.max > r.min)
+            .filter(|(r, _)| r.anchor_and_scale().is_some())
             .map(|(_, p)| p.weight)
             .sum();
         let coeff: Vec<f64> = principles
             .iter()
             .zip(&catalogue.principles)
-            .map(|(r, p)| {
-                if r.max > r.min && weight_sum > 0.0 {
-                    100.0 * p.weight / (weight_sum * f64::from(r.max - r.min))
-                } else {
-                    0.0
+            .map(|(r, p)| match r.anchor_and_scale() {
+                Some((_, scale)) if weight_sum > 0.0 => {
+                    100.0 * p.weight / (weight_sum * f64::from(scale))
                 }
+                _ => 0.0,
             })
             .collect();
         for e in 0..edges.len() {
@@ -418,9 +418,9 @@ impl Analysis {
             .iter()
             .zip(&self.coeff)
             .zip(principle_points)
-            .map(|((r, c), p)| c * f64::from(p - r.min))
+            .map(|((r, c), p)| c * f64::from(p - r.anchor_and_scale().map_or(0, |(a, _)| a)))
             .sum();
-        (sum * 1e9).round() / 1e9
+        ((sum * 1e9).round() / 1e9).clamp(0.0, 100.0)
     }
 
     /// The replies from a state, each with the best and worst total still reachable after it.

@@ -136,11 +136,10 @@ pub fn corpus() -> Vec<Vec<u8>> {
             let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             for path in paths {
-                if path.extension().is_some_and(|e| e == "ron") && !path.ends_with("catalogue.ron")
-                {
-                    if let Ok(bytes) = std::fs::read(&path) {
-                        files.push(bytes);
-                    }
+                let scenario = path.extension().is_some_and(|e| e == "ron")
+                    && !path.ends_with("catalogue.ron");
+                if let (true, Ok(bytes)) = (scenario, std::fs::read(&path)) {
+                    files.push(bytes);
                 }
             }
         }
