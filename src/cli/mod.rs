@@ -20,7 +20,7 @@ use crate::scenario::{Lang, Library, ScenarioSource, Sources};
     version,
     about = "Practise preventing and handling customer complaints at a car dealership",
     long_about = "Practise preventing and handling customer complaints at a car dealership.\n\
-                  With no command, opens the desktop app."
+                  Start with `list`, then `play ID`."
 )]
 pub struct Cli {
     /// Where settings and records live (default: the platform's data folder).
