@@ -1,7 +1,5 @@
 //! Checked types: a catalogue and scenarios whose every reference has been resolved to an index.
 
-use serde::Serialize;
-
 pub use super::raw::{Outcome, ScenarioKind, TechniqueFamily};
 use super::text::Text;
 
@@ -357,10 +355,4 @@ impl Outcome {
             Outcome::Lost => Text::new("顾客流失", "customer lost"),
         }
     }
-}
-
-/// A node reference as serialised in transcripts and JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeRef<'a> {
-    pub id: &'a str,
 }
