@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use crate::roleplay::score::round1;
+
 use crate::roleplay::Analysis;
 use crate::scenario::Text;
 
@@ -65,8 +67,8 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         out.push(PersonaJson {
             persona: persona.id.clone(),
             default: p as u8 == scenario.persona,
-            best: (a.best_total * 10.0).round() / 10.0,
-            worst: (a.worst_total * 10.0).round() / 10.0,
+            best: round1(a.best_total),
+            worst: round1(a.worst_total),
             paths: a.paths.to_string(),
             states: a.state_count(),
             endings: a

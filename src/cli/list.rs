@@ -1,9 +1,10 @@
 //! `list`: every scenario with its kind, behaviour type and exact best and worst scores.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use serde::Serialize;
+
+use crate::roleplay::score::round1;
 
 use crate::roleplay::Analysis;
 use crate::scenario::Text;
@@ -47,7 +48,6 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     for scenario in &library.scenarios {
         let analysis = Analysis::run(scenario.clone(), catalogue.clone(), scenario.persona)
             .map_err(|e| anyhow::anyhow!("{}: {e}", scenario.source))?;
-        let analysis = Arc::new(analysis);
         entries.push(Entry {
             id: scenario.id.clone(),
             version: scenario.version,
@@ -58,8 +58,8 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             difficulty: scenario.difficulty,
             nodes: scenario.nodes.len(),
             turns: scenario.turn_count(),
-            best: (analysis.best_total * 10.0).round() / 10.0,
-            worst: (analysis.worst_total * 10.0).round() / 10.0,
+            best: round1(analysis.best_total),
+            worst: round1(analysis.worst_total),
             paths: analysis.paths.to_string(),
             states: analysis.state_count(),
             endings: analysis

@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::analysis::Analysis;
 use super::rules::{Scorer, Source};
 use super::score::ScoreCard;
+use super::score::round1;
 use super::session::{Mode, Phase, Session, SessionError, Transcript};
 use super::state::{PlayState, TIMEOUT_NODE};
 use crate::scenario::{NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx};
@@ -269,7 +270,7 @@ pub fn simulate_random(
         state = ctx.apply(&state, reply, &mut scorer).state;
         critical = scorer.critical;
     }
-    let total = (analysis.total(&principles) * 10.0).round() / 10.0;
+    let total = round1(analysis.total(&principles));
     Simulated {
         total,
         passed: total >= analysis.catalogue.pass_mark && !critical,

@@ -7,6 +7,11 @@ use crate::scenario::{Catalogue, Outcome, PrincipleIdx, Scenario, StepIdx, Techn
 use super::analysis::Analysis;
 use super::rules::{Scorer, Source};
 
+/// Rounds a score to one decimal, as every total and percentage is shown.
+pub fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
 /// Points given or taken for one principle at one turn, with the reason shown to the trainee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreEvent {
@@ -159,7 +164,7 @@ impl ScoreCard {
                 step_points[s] += e.points;
             }
         }
-        let total = (analysis.total(&principle_points) * 10.0).round() / 10.0;
+        let total = round1(analysis.total(&principle_points));
         let principles = catalogue
             .principles
             .iter()
@@ -171,7 +176,7 @@ impl ScoreCard {
                 points,
                 min: r.min,
                 max: r.max,
-                percent: r.percent(points).map(|v| (v * 10.0).round() / 10.0),
+                percent: r.percent(points).map(round1),
             })
             .collect();
         let steps = catalogue
@@ -185,7 +190,7 @@ impl ScoreCard {
                 points,
                 min: r.min,
                 max: r.max,
-                percent: r.percent(points).map(|v| (v * 10.0).round() / 10.0),
+                percent: r.percent(points).map(round1),
             })
             .collect();
         ScoreCard {
@@ -196,8 +201,8 @@ impl ScoreCard {
             steps,
             critical,
             outcome,
-            best_possible: (analysis.best_total * 10.0).round() / 10.0,
-            worst_possible: (analysis.worst_total * 10.0).round() / 10.0,
+            best_possible: round1(analysis.best_total),
+            worst_possible: round1(analysis.worst_total),
         }
     }
 }
