@@ -1,6 +1,11 @@
-//! Complaint role-play trainer: scenario language, role-play engine and scoring, command line.
+//! Complaint role-play trainer: scenario language, role-play engine and scoring, records,
+//! command line, and (with the `gui` feature) the desktop app.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
+pub mod prefs;
+pub mod records;
 pub mod roleplay;
 pub mod scenario;

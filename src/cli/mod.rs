@@ -3,6 +3,7 @@
 mod analyse;
 mod check;
 mod graph;
+mod gui;
 mod list;
 mod play;
 mod terminal;
@@ -20,7 +21,7 @@ use crate::scenario::{Lang, Library, ScenarioSource, Sources};
     version,
     about = "Practise preventing and handling customer complaints at a car dealership",
     long_about = "Practise preventing and handling customer complaints at a car dealership.\n\
-                  Start with `list`, then `play ID`."
+                  With no command the desktop app opens; `list` and `play ID` work in a terminal."
 )]
 pub struct Cli {
     /// Where settings and records live (default: the platform's data folder).
@@ -57,6 +58,8 @@ pub enum Command {
     Replay(play::ReplayArgs),
     /// Show where scenarios and data are read from.
     Info,
+    /// Open the desktop app (the default when no command is given).
+    Gui(gui::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +72,8 @@ pub enum Format {
 #[derive(Debug)]
 pub struct Env {
     pub lang: Lang,
+    /// The language asked for on the command line, if any (the app remembers its own).
+    pub lang_override: Option<Lang>,
     pub source: ScenarioSource,
     pub data_dir: PathBuf,
 }
@@ -77,6 +82,7 @@ impl Env {
     fn from_cli(cli: &Cli) -> Env {
         Env {
             lang: cli.lang.unwrap_or_else(Lang::from_env),
+            lang_override: cli.lang,
             source: cli
                 .scenarios
                 .clone()
@@ -150,13 +156,8 @@ pub fn main() -> ExitCode {
         Some(Command::Play(args)) => play::run(&env, &args),
         Some(Command::Replay(args)) => play::replay(&env, &args),
         Some(Command::Info) => info(&env),
-        None => {
-            eprintln!(
-                "The desktop app is not part of this build yet. Try `complaint-trainer list` and \
-                 `complaint-trainer play ID`; `complaint-trainer --help` lists every command."
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Gui(args)) => gui::run(&env, &args),
+        None => gui::run(&env, &gui::Args::default()),
     };
     match result {
         Ok(code) => code,

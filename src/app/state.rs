@@ -1,0 +1,196 @@
+//! Resources every screen shares, and the messages the views send.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bevy::prelude::*;
+
+use crate::prefs::Settings;
+use crate::records::{Records, Trainee};
+use crate::roleplay::{Mode, Session};
+use crate::scenario::{Diagnostic, Lang, Library, Scenario};
+
+/// What a view asks for. Views never change the core state themselves.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Sign in as a registered trainee (by employee number).
+    SignIn(String),
+    /// Register a trainee and sign in.
+    Register(Trainee),
+    /// Practise without recording anything.
+    Guest,
+    SignOut,
+    /// Start a scenario; `persona` overrides its behaviour type.
+    Start {
+        scenario: String,
+        persona: Option<String>,
+        mode: Mode,
+    },
+    CancelPreparing,
+    /// Choose the reply shown at this position (0-based).
+    Choose(usize),
+    /// Move on from the coaching panel, or from the ending to the debrief.
+    Continue,
+    /// Practice mode: take the last reply back.
+    Retry,
+    Pause,
+    Resume,
+    /// Leave the attempt without a record.
+    Abandon,
+    /// Back to the scenario list.
+    Home,
+    SetLang(Lang),
+    Quit,
+}
+
+/// Where settings and records live.
+#[derive(Resource, Debug, Clone)]
+pub struct DataDir(pub PathBuf);
+
+/// The remembered settings; saved whenever they change.
+#[derive(Resource, Debug, Clone)]
+pub struct Prefs(pub Settings);
+
+/// Short messages shown at the bottom of the window (a broken settings file, a failed save).
+#[derive(Resource, Debug, Default)]
+pub struct Notices(pub Vec<String>);
+
+impl Notices {
+    pub fn push(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        warn!("{message}");
+        self.0.push(message);
+    }
+}
+
+#[derive(Resource, Debug)]
+pub struct RecordsStore(pub Box<dyn Records>);
+
+/// Who is practising: a trainee, or a guest (`None`) whose attempts are not recorded.
+#[derive(Resource, Debug, Default)]
+pub struct SignedIn(pub Option<Trainee>);
+
+/// The scenarios as last loaded, with every problem found in them.
+#[derive(Resource, Debug, Default)]
+pub struct ScenarioLibrary {
+    pub library: Library,
+    /// Where they came from, for the diagnostics panel.
+    pub origin: String,
+    /// Bumped on every reload, so that caches know when to let go.
+    pub generation: u64,
+}
+
+impl ScenarioLibrary {
+    pub fn replace(&mut self, library: Library, origin: String) {
+        self.library = library;
+        self.origin = origin;
+        self.generation += 1;
+    }
+
+    pub fn scenario(&self, id: &str) -> Option<&Arc<Scenario>> {
+        self.library.scenario(id)
+    }
+
+    pub fn problems(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.library.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// A running clock that stops while the attempt is paused.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    running_since: Option<Instant>,
+    banked: Duration,
+}
+
+impl Clock {
+    pub fn started() -> Clock {
+        Clock {
+            running_since: Some(Instant::now()),
+            banked: Duration::ZERO,
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.banked + self.running_since.map_or(Duration::ZERO, |s| s.elapsed())
+    }
+
+    pub fn pause(&mut self) {
+        if let Some(s) = self.running_since.take() {
+            self.banked += s.elapsed();
+        }
+    }
+
+    pub fn resume(&mut self) {
+        if self.running_since.is_none() {
+            self.running_since = Some(Instant::now());
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.running_since.is_none()
+    }
+}
+
+/// The attempt on screen, from the first line to the debrief.
+#[derive(Debug)]
+pub struct ActiveAttempt {
+    pub session: Session,
+    pub scenario: Arc<Scenario>,
+    pub clock: Clock,
+    /// Seconds since the Unix epoch.
+    pub started_at: u64,
+    /// The pause menu is open.
+    pub paused: bool,
+    /// The record has been written (or was not wanted).
+    pub recorded: bool,
+    /// A message from the engine the trainee should see (a refused action).
+    pub problem: Option<String>,
+}
+
+impl ActiveAttempt {
+    pub fn new(session: Session, scenario: Arc<Scenario>) -> ActiveAttempt {
+        ActiveAttempt {
+            session,
+            scenario,
+            clock: Clock::started(),
+            started_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            paused: false,
+            recorded: false,
+            problem: None,
+        }
+    }
+}
+
+/// The current attempt, if any; kept after it ends so the debrief can show it.
+#[derive(Resource, Debug, Default)]
+pub struct Attempt(pub Option<ActiveAttempt>);
+
+pub(super) fn insert(
+    app: &mut App,
+    data_dir: PathBuf,
+    lang: Option<Lang>,
+    records: Box<dyn Records>,
+) {
+    let (mut settings, problem) = Settings::load(&data_dir);
+    let mut notices = Notices::default();
+    if let Some(p) = problem {
+        notices.push(p.to_string());
+    }
+    if let Some(lang) = lang {
+        settings.lang = lang;
+    }
+    // Screens ask for frames while they wait on work; without a window nobody listens.
+    app.add_message::<bevy::window::RequestRedraw>();
+    app.add_message::<Action>()
+        .insert_resource(DataDir(data_dir))
+        .insert_resource(Prefs(settings))
+        .insert_resource(notices)
+        .insert_resource(RecordsStore(records))
+        .init_resource::<SignedIn>()
+        .init_resource::<ScenarioLibrary>()
+        .init_resource::<Attempt>();
+}

@@ -1,0 +1,373 @@
+//! The app's screen flow without a window: `MinimalPlugins` + `StatesPlugin`, messages in,
+//! states and resources out.
+#![cfg(feature = "gui")]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
+use complaint_trainer::app::screens::{Preparing, SignInForm};
+use complaint_trainer::app::{self, Action, Attempt, Prefs, RecordsStore, Screen, SignedIn};
+use complaint_trainer::records::{MemoryRecords, Trainee};
+use complaint_trainer::roleplay::{Mode, Phase};
+use complaint_trainer::scenario::{Lang, Sources};
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ct-app-flow-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn test_app(name: &str) -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, StatesPlugin));
+    app::add_logic(
+        &mut app,
+        data_dir(name),
+        Some(Lang::En),
+        Box::new(MemoryRecords::default()),
+    );
+    app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
+    app.update();
+    app
+}
+
+fn send(app: &mut App, action: Action) {
+    app.world_mut().write_message(action);
+    app.update();
+    // State changes land on the next frame.
+    app.update();
+}
+
+fn screen(app: &App) -> Screen {
+    *app.world().resource::<State<Screen>>().get()
+}
+
+fn trainee(name: &str, no: &str) -> Trainee {
+    Trainee {
+        name: name.into(),
+        employee_no: no.into(),
+        site: "北京店".into(),
+        cohort: "2026".into(),
+    }
+}
+
+fn wait_for(app: &mut App, wanted: Screen) {
+    let start = Instant::now();
+    while screen(app) != wanted {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "still on {:?}, waiting for {wanted:?}; preparing error: {:?}",
+            screen(app),
+            app.world().resource::<Preparing>().error
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        app.update();
+    }
+}
+
+/// Plays the attempt on screen to its end, choosing the best reply (or the worst).
+fn play_through(app: &mut App, best: bool) {
+    for _ in 0..200 {
+        let (phase, pick) = {
+            let attempt = app.world().resource::<Attempt>();
+            let session = &attempt.0.as_ref().expect("an attempt").session;
+            let analysis = session.analysis();
+            let reply = if best {
+                analysis.best_reply(session.state())
+            } else {
+                analysis.worst_reply(session.state())
+            };
+            let shown = session
+                .prompt()
+                .and_then(|p| reply.and_then(|r| p.offered.iter().position(|o| o.index == r)));
+            (session.phase(), shown)
+        };
+        match phase {
+            Phase::Choosing => send(app, Action::Choose(pick.expect("a reply to pick"))),
+            Phase::Feedback => send(app, Action::Continue),
+            Phase::Ended => return,
+        }
+    }
+    panic!("the attempt did not end");
+}
+
+#[test]
+fn registration_refuses_bad_input_then_signs_in() {
+    let mut app = test_app("register");
+    assert_eq!(screen(&app), Screen::SignIn);
+    send(&mut app, Action::Register(trainee("  ", "A1")));
+    assert_eq!(screen(&app), Screen::SignIn);
+    let error = app.world().resource::<SignInForm>().error.clone();
+    assert_eq!(error.as_deref(), Some("The name is empty"));
+
+    send(&mut app, Action::Register(trainee("王喆", "A1")));
+    assert_eq!(screen(&app), Screen::Home);
+    assert_eq!(
+        app.world()
+            .resource::<SignedIn>()
+            .0
+            .as_ref()
+            .map(|t| t.name.as_str()),
+        Some("王喆")
+    );
+    send(&mut app, Action::SignOut);
+    assert_eq!(screen(&app), Screen::SignIn);
+    send(&mut app, Action::Register(trainee("李彧", "A1")));
+    assert_eq!(
+        screen(&app),
+        Screen::SignIn,
+        "a duplicate number is refused"
+    );
+    send(&mut app, Action::SignIn("A1".into()));
+    assert_eq!(screen(&app), Screen::Home);
+    assert_eq!(
+        app.world().resource::<Prefs>().0.last_trainee.as_deref(),
+        Some("A1")
+    );
+}
+
+#[test]
+fn a_practice_attempt_runs_to_the_debrief_and_is_recorded() {
+    let mut app = test_app("practice");
+    send(&mut app, Action::Register(trainee("王玥", "B2")));
+    send(
+        &mut app,
+        Action::Start {
+            scenario: "warmup-late-car".into(),
+            persona: None,
+            mode: Mode::Practice,
+        },
+    );
+    wait_for(&mut app, Screen::RolePlay);
+
+    // A wrong reply can be taken back.
+    let turns_before = |app: &App| {
+        app.world()
+            .resource::<Attempt>()
+            .0
+            .as_ref()
+            .map(|a| a.session.transcript().turns.len())
+    };
+    let worst = {
+        let attempt = app.world().resource::<Attempt>();
+        let session = &attempt.0.as_ref().unwrap().session;
+        let w = session.analysis().worst_reply(session.state()).unwrap();
+        session
+            .prompt()
+            .unwrap()
+            .offered
+            .iter()
+            .position(|o| o.index == w)
+            .unwrap()
+    };
+    send(&mut app, Action::Choose(worst));
+    assert_eq!(turns_before(&app), Some(1));
+    send(&mut app, Action::Retry);
+    assert_eq!(turns_before(&app), Some(0));
+
+    play_through(&mut app, true);
+    send(&mut app, Action::Continue);
+    assert_eq!(screen(&app), Screen::Debrief);
+    let attempt = app.world().resource::<Attempt>();
+    let card = attempt.0.as_ref().unwrap().session.score();
+    let records = app.world().resource::<RecordsStore>();
+    let saved = records.0.attempts("B2");
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].total, card.total);
+    assert!(saved[0].passed);
+    assert_eq!(
+        saved[0]
+            .transcript
+            .turns
+            .iter()
+            .map(|t| t.retries)
+            .sum::<u32>(),
+        1
+    );
+    assert_eq!(
+        records.0.best_scores("B2").get("warmup-late-car"),
+        Some(&card.total)
+    );
+
+    // Play again goes straight back in: the analysis is cached.
+    send(
+        &mut app,
+        Action::Start {
+            scenario: "warmup-late-car".into(),
+            persona: Some("angry".into()),
+            mode: Mode::Assessment,
+        },
+    );
+    wait_for(&mut app, Screen::RolePlay);
+    play_through(&mut app, false);
+    send(&mut app, Action::Continue);
+    assert_eq!(screen(&app), Screen::Debrief);
+    let saved = app.world().resource::<RecordsStore>().0.attempts("B2");
+    assert_eq!(saved.len(), 2);
+    assert_eq!(saved[1].persona, "angry");
+    assert!(!saved[1].passed);
+}
+
+#[test]
+fn guests_are_not_recorded_and_pause_stops_the_attempt() {
+    let mut app = test_app("guest");
+    send(&mut app, Action::Guest);
+    assert_eq!(screen(&app), Screen::Home);
+    send(
+        &mut app,
+        Action::Start {
+            scenario: "warmup-late-car".into(),
+            persona: None,
+            mode: Mode::Assessment,
+        },
+    );
+    wait_for(&mut app, Screen::RolePlay);
+    send(&mut app, Action::Pause);
+    send(&mut app, Action::Choose(0));
+    {
+        let attempt = app.world().resource::<Attempt>();
+        let active = attempt.0.as_ref().unwrap();
+        assert!(active.paused && active.clock.is_paused());
+        assert!(
+            active.session.transcript().turns.is_empty(),
+            "no reply while paused"
+        );
+    }
+    send(&mut app, Action::Resume);
+    play_through(&mut app, true);
+    send(&mut app, Action::Continue);
+    assert_eq!(screen(&app), Screen::Debrief);
+    assert!(
+        app.world()
+            .resource::<RecordsStore>()
+            .0
+            .trainees()
+            .is_empty()
+    );
+    send(&mut app, Action::Home);
+    assert_eq!(screen(&app), Screen::Home);
+}
+
+#[test]
+fn unknown_scenarios_and_behaviour_types_say_why() {
+    let mut app = test_app("unknown");
+    send(&mut app, Action::Guest);
+    send(
+        &mut app,
+        Action::Start {
+            scenario: "no-such-scenario".into(),
+            persona: None,
+            mode: Mode::Practice,
+        },
+    );
+    assert_eq!(screen(&app), Screen::Preparing);
+    let error = app.world().resource::<Preparing>().error.clone().unwrap();
+    assert!(error.contains("no-such-scenario"), "{error}");
+    send(&mut app, Action::CancelPreparing);
+    assert_eq!(screen(&app), Screen::Home);
+    send(
+        &mut app,
+        Action::Start {
+            scenario: "case1-seven-calls".into(),
+            persona: Some("grumpy".into()),
+            mode: Mode::Practice,
+        },
+    );
+    let error = app.world().resource::<Preparing>().error.clone().unwrap();
+    assert!(error.contains("grumpy"), "{error}");
+}
+
+#[test]
+fn settings_are_saved_when_they_change() {
+    let mut app = test_app("settings");
+    let dir = app.world().resource::<app::DataDir>().0.clone();
+    send(&mut app, Action::SetLang(Lang::Zh));
+    let saved = std::fs::read_to_string(dir.join("settings.json")).expect("settings saved");
+    assert!(saved.contains("\"lang\": \"zh\""), "{saved}");
+    app.world_mut().resource_mut::<Prefs>().0.high_contrast = true;
+    app.update();
+    let saved = std::fs::read_to_string(dir.join("settings.json")).unwrap();
+    assert!(saved.contains("\"high_contrast\": true"), "{saved}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Copies the bundled scenario folder, so a test can edit it.
+fn scenario_copy(name: &str) -> PathBuf {
+    let dir = data_dir(name).join("scenarios");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+/// Updates the app until the library satisfies `done` (a save may arrive as several events).
+fn wait_for_library(app: &mut App, what: &str, done: impl Fn(&app::ScenarioLibrary) -> bool) {
+    let start = Instant::now();
+    while !done(app.world().resource::<app::ScenarioLibrary>()) {
+        let library = app.world().resource::<app::ScenarioLibrary>();
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}; generation {}, {} scenarios, problems: {:?}",
+            library.generation,
+            library.library.scenarios.len(),
+            library
+                .problems()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        app.update();
+    }
+}
+
+#[test]
+fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
+    let dir = scenario_copy("reload");
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, StatesPlugin));
+    app::add_logic(
+        &mut app,
+        dir.parent().unwrap().join("data"),
+        Some(Lang::En),
+        Box::new(MemoryRecords::default()),
+    );
+    app::add_scenario_files(
+        &mut app,
+        &complaint_trainer::scenario::ScenarioSource::Dir(dir.clone()),
+        true,
+    );
+    app.update();
+    wait_for_library(&mut app, "the first load", |l| l.generation >= 1);
+    let all = 8;
+    wait_for_library(&mut app, "all scenarios", |l| {
+        l.library.scenarios.len() == all && l.problems().count() == 0
+    });
+
+    // Break one file: the others stay playable and the problem says where.
+    let file = dir.join("warmup_late_car.ron");
+    let good = std::fs::read_to_string(&file).unwrap();
+    let broken = good.replacen("difficulty: 1", "difficulty: 9", 1);
+    assert_ne!(broken, good, "the fixture edit must apply");
+    std::fs::write(&file, &broken).unwrap();
+    wait_for_library(&mut app, "the problem to show", |l| {
+        l.library.scenarios.len() == all - 1
+            && l.problems().any(|d| {
+                let text = d.to_string();
+                text.contains("warmup_late_car.ron:7:") && text.contains("difficulty")
+            })
+    });
+
+    // Mend it: back to all scenarios, no problems.
+    std::fs::write(&file, &good).unwrap();
+    wait_for_library(&mut app, "the mended file", |l| {
+        l.library.scenarios.len() == all && l.problems().count() == 0
+    });
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
