@@ -6,6 +6,7 @@ use bevy_egui::egui;
 
 use crate::roleplay::score::Line;
 use crate::scenario::Lang;
+use crate::scenario::text::is_cjk;
 
 /// Picks the interface text for the language on show.
 pub fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
@@ -125,9 +126,76 @@ pub fn score_bars(ui: &mut egui::Ui, lines: &[Line], lang: Lang, pass_mark: f64)
         });
 }
 
+/// Characters that may not begin a line of Chinese text (closing punctuation and the like).
+const NO_LINE_START: &str = "，。、；：？！）》」』】〕〉…—”’·%,.;:?!)]}";
+
+/// Breaks Chinese text into lines of at most `width`, the way Chinese typesetting does: closing
+/// punctuation never starts a line, the character before it moves down with it. egui's own
+/// wrapping lets "，" start a line. Text without Chinese characters is returned unchanged.
+pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) -> String {
+    if width < 40.0 || !text.chars().any(is_cjk) {
+        return text.to_string();
+    }
+    let font = style.resolve(ui.style());
+    // A little slack, so egui's own measure never wraps a line a second time.
+    ui.ctx()
+        .fonts_mut(|fonts| break_lines(text, width - 3.0, |c| fonts.glyph_width(&font, c)))
+}
+
+/// The line breaking of `fit_lines`, with the width of each character given.
+pub fn break_lines(text: &str, width: f32, mut advance: impl FnMut(char) -> f32) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut line = 0.0f32;
+    // Where the last character of the current line starts in `out`, and its width.
+    let mut last: Option<(usize, f32)> = None;
+    for c in text.chars() {
+        if c == '\n' {
+            out.push(c);
+            line = 0.0;
+            last = None;
+            continue;
+        }
+        let w = advance(c);
+        if line > 0.0 && line + w > width {
+            match last {
+                Some((at, w_last)) if NO_LINE_START.contains(c) && at > 0 => {
+                    out.insert(at, '\n');
+                    line = w_last;
+                }
+                _ => {
+                    out.push('\n');
+                    line = 0.0;
+                }
+            }
+        }
+        last = Some((out.len(), w));
+        out.push(c);
+        line += w;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_punctuation_never_starts_a_line() {
+        let one = |_: char| 1.0;
+        assert_eq!(break_lines("一二三四，五", 4.0, one), "一二三\n四，五");
+        assert_eq!(break_lines("一二三四五六", 4.0, one), "一二三四\n五六");
+        assert_eq!(break_lines("一二\n三四五", 2.0, one), "一二\n三四\n五");
+        // Whatever is broken, no character is lost or added but the line breaks.
+        let text = "孙先生，您先别着急。这件事从现在起由我来跟：好吗？";
+        for width in 2..12 {
+            let out = break_lines(text, width as f32, one);
+            assert_eq!(out.replace('\n', ""), text);
+            for l in out.lines().skip(1) {
+                let first = l.chars().next().unwrap();
+                assert!(!NO_LINE_START.contains(first), "{out:?}");
+            }
+        }
+    }
 
     #[test]
     fn formats_the_clock() {

@@ -2,7 +2,7 @@
 
 use bevy_egui::egui;
 
-use crate::app::widgets::{tone, tr};
+use crate::app::widgets::{fit_lines, tone, tr};
 use crate::roleplay::TurnRecord;
 use crate::roleplay::score::ScoreEvent;
 use crate::scenario::{Catalogue, Lang};
@@ -75,10 +75,14 @@ pub fn coaching_panel(ui: &mut egui::Ui, turn: &TurnRecord, catalogue: &Catalogu
     }
     if let Some(better) = &turn.better_text {
         ui.add_space(4.0);
-        ui.horizontal_wrapped(|ui| {
-            ui.strong(tr(lang, "更好的回应：", "A better reply:"));
-            ui.label(better.get(lang));
-        });
+        ui.strong(tr(lang, "更好的回应：", "A better reply:"));
+        let width = ui.available_width();
+        ui.label(fit_lines(
+            ui,
+            better.get(lang),
+            egui::TextStyle::Body,
+            width,
+        ));
     }
     if turn.escalation.is_some() {
         ui.colored_label(
@@ -105,15 +109,21 @@ pub fn score_event(ui: &mut egui::Ui, event: &ScoreEvent, catalogue: &Catalogue,
             egui::RichText::new(format!("{:+}", event.points)).strong(),
         );
         ui.strong(name);
-        ui.label(event.why.get(lang));
     });
-    if let Some(p) = principle {
-        ui.horizontal_wrapped(|ui| {
-            ui.add_space(24.0);
-            ui.weak(match lang {
+    ui.indent(("why", &event.source, &event.principle), |ui| {
+        let width = ui.available_width();
+        ui.label(fit_lines(
+            ui,
+            event.why.get(lang),
+            egui::TextStyle::Body,
+            width,
+        ));
+        if let Some(p) = principle {
+            let manual = match lang {
                 Lang::Zh => format!("手册：{}", p.source.get(lang)),
                 Lang::En => format!("Manual: {}", p.source.get(lang)),
-            });
-        });
-    }
+            };
+            ui.weak(fit_lines(ui, &manual, egui::TextStyle::Body, width));
+        }
+    });
 }

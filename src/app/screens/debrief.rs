@@ -7,7 +7,7 @@ use super::chrome::ScreenView;
 use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, Attempt, ScenarioLibrary};
-use crate::app::widgets::{clock_text, score_bars, tone, tr};
+use crate::app::widgets::{clock_text, fit_lines, score_bars, tone, tr};
 use crate::roleplay::ScoreCard;
 use crate::scenario::{Lang, Outcome};
 
@@ -134,7 +134,13 @@ fn view(
                         ui.label(ending.title.get(lang));
                     });
                     ui.label(egui::RichText::new(ending.say.get(lang)).italics());
-                    ui.label(ending.debrief.get(lang));
+                    let width = ui.available_width();
+                    ui.label(fit_lines(
+                        ui,
+                        ending.debrief.get(lang),
+                        egui::TextStyle::Body,
+                        width,
+                    ));
                 }
                 if !card.critical.is_empty() {
                     ui.add_space(6.0);

@@ -8,7 +8,7 @@ use bevy_egui::{EguiPrimaryContextPass, egui};
 use super::chrome::ScreenView;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, RecordsStore, ScenarioLibrary, SignedIn};
-use crate::app::widgets::tr;
+use crate::app::widgets::{fit_lines, tr};
 use crate::roleplay::Mode;
 use crate::scenario::{Catalogue, Lang, Scenario, ScenarioKind};
 
@@ -209,7 +209,14 @@ fn card(
         .show(ui, |ui| {
             ui.set_min_height(170.0);
             ui.set_width(ui.available_width());
-            ui.label(egui::RichText::new(scenario.title.get(lang)).heading());
+            let width = ui.available_width();
+            let title = fit_lines(
+                ui,
+                scenario.title.get(lang),
+                egui::TextStyle::Heading,
+                width,
+            );
+            ui.label(egui::RichText::new(title).heading());
             ui.horizontal_wrapped(|ui| {
                 ui.label(egui::RichText::new(scenario.kind.label().get(lang)).strong());
                 ui.label("·");
@@ -219,7 +226,12 @@ fn card(
                     + &"☆".repeat(3usize.saturating_sub(usize::from(scenario.difficulty)));
                 ui.label(format!("{} {stars}", tr(lang, "难度", "Difficulty")));
             });
-            ui.label(scenario.summary.get(lang));
+            ui.label(fit_lines(
+                ui,
+                scenario.summary.get(lang),
+                egui::TextStyle::Body,
+                width,
+            ));
             ui.horizontal(|ui| {
                 match best {
                     Some(b) => ui.label(format!("{} {b:.1}", tr(lang, "最佳成绩", "Best so far"))),

@@ -11,7 +11,7 @@ use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::settings::SettingsWindow;
 use crate::app::state::{Action, ActiveAttempt, Attempt, Notices, RecordsStore, SignedIn};
-use crate::app::widgets::{clock_text, meter, tone, tr};
+use crate::app::widgets::{clock_text, fit_lines, meter, tone, tr};
 use crate::records::AttemptRecord;
 use crate::roleplay::{Mode, Phase};
 use crate::scenario::{Catalogue, Lang};
@@ -431,7 +431,8 @@ fn speech(ui: &mut egui::Ui, who: &str, said: &str, trainee_labels: Option<&str>
                 ui.set_max_width(max_width);
                 ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                     ui.strong(who);
-                    ui.label(said);
+                    let width = ui.available_width();
+                    ui.label(fit_lines(ui, said, egui::TextStyle::Body, width));
                     if let Some(labels) = trainee_labels.filter(|l| !l.is_empty()) {
                         ui.label(egui::RichText::new(labels).small().weak());
                     }
@@ -482,7 +483,10 @@ fn replies(
         }
     });
     for (n, offered) in prompt.offered.iter().enumerate() {
-        let mut text = format!("{}.  {}", n + 1, offered.text.get(lang));
+        let padding = ui.spacing().button_padding.x * 2.0;
+        let width = ui.available_width() - padding;
+        let reply = format!("{}.  {}", n + 1, offered.text.get(lang));
+        let mut text = fit_lines(ui, &reply, egui::TextStyle::Button, width);
         if practice {
             text.push_str("\n      ");
             text.push_str(&technique_names(&offered.techniques, catalogue, lang));
