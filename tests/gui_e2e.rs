@@ -113,6 +113,7 @@ fn cli_total(args: &[&str]) -> f64 {
 }
 
 fn check_run(
+    scenarios: Option<&Path>,
     scenario: &str,
     strategy: &str,
     mode: &str,
@@ -123,25 +124,27 @@ fn check_run(
     let dir = temp_dir(&format!("{scenario}-{strategy}"));
     let shots = dir.join("shots");
     let size = format!("{width}x{height}");
-    let out = run_app(
-        &x.display,
-        &size,
-        &[
-            "--data-dir",
-            &dir.join("data").display().to_string(),
-            "--lang",
-            lang,
-            "gui",
-            "--autoplay",
-            scenario,
-            "--strategy",
-            strategy,
-            "--mode",
-            mode,
-            "--screenshot-dir",
-            &shots.display().to_string(),
-        ],
-    );
+    let data = dir.join("data").display().to_string();
+    let shots_arg = shots.display().to_string();
+    let folder = scenarios.map(|p| p.display().to_string());
+    let mut args = vec!["--data-dir", &data];
+    if let Some(folder) = &folder {
+        args.extend(["--scenarios", folder.as_str()]);
+    }
+    args.extend([
+        "--lang",
+        lang,
+        "gui",
+        "--autoplay",
+        scenario,
+        "--strategy",
+        strategy,
+        "--mode",
+        mode,
+        "--screenshot-dir",
+        &shots_arg,
+    ]);
+    let out = run_app(&x.display, &size, &args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(
@@ -170,7 +173,7 @@ fn check_run(
 
 #[test]
 fn scripted_best_attempt_in_practice_mode_at_1280x720() {
-    let (stdout, names) = check_run("case2-clutch", "best", "practice", "zh", (1280, 720));
+    let (stdout, names) = check_run(None, "case2-clutch", "best", "practice", "zh", (1280, 720));
     let expected = cli_total(&[
         "play",
         "case2-clutch",
@@ -194,6 +197,7 @@ fn scripted_best_attempt_in_practice_mode_at_1280x720() {
         "settings",
         "turn-01",
         "coaching-01",
+        "pause",
         "ending",
         "debrief",
     ] {
@@ -206,12 +210,31 @@ fn scripted_best_attempt_in_practice_mode_at_1280x720() {
 
 #[test]
 fn scripted_worst_attempt_in_assessment_mode_at_1920x1080() {
+    // A folder with one broken file: its problems are listed, the rest stays playable.
+    let folder = temp_dir("broken-folder");
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(bundled).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            std::fs::copy(&path, folder.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        folder.join("broken.ron"),
+        "Scenario(\n    id: \"broken\",\n    kind: Cas,\n",
+    )
+    .unwrap();
     let (stdout, names) = check_run(
+        Some(&folder),
         "roleplay-angry-service",
         "worst",
         "assessment",
         "en",
         (1920, 1080),
+    );
+    assert!(
+        names.iter().any(|n| n.ends_with("-problems.png")),
+        "{names:?}"
     );
     let line = stdout
         .lines()

@@ -48,6 +48,7 @@ enum Step {
     SignIn,
     WaitForHome,
     Settings,
+    Problems,
     Start,
     WaitForRolePlay,
     Play,
@@ -237,6 +238,14 @@ fn drive(
         Step::Settings => {
             if autoplay.ready_to_act(&mut commands, "settings") {
                 settings_window.open = false;
+                // Files with problems: show where, as an author would see them.
+                settings_window.show_problems = library.problems().next().is_some();
+                autoplay.go(Step::Problems);
+            }
+        }
+        Step::Problems => {
+            if !settings_window.show_problems || autoplay.ready_to_act(&mut commands, "problems") {
+                settings_window.show_problems = false;
                 prefs.0.mode = options.mode;
                 autoplay.go(Step::Start);
             }
@@ -309,8 +318,16 @@ fn play(
     let session = &active.session;
     let turn = session.transcript().turns.len() + 1;
     match session.phase() {
+        // Once, at the second turn: the pause menu, then back to the attempt.
+        Phase::Choosing if turn == 2 && autoplay.acted.as_deref() != Some("pause") => {
+            if !active.paused {
+                actions.write(Action::Pause);
+            } else if autoplay.ready_to_act(commands, "pause") {
+                actions.write(Action::Resume);
+            }
+        }
         Phase::Choosing => {
-            if !autoplay.ready_to_act(commands, &format!("turn-{turn:02}")) {
+            if active.paused || !autoplay.ready_to_act(commands, &format!("turn-{turn:02}")) {
                 return;
             }
             let analysis = session.analysis();

@@ -79,8 +79,9 @@ pub fn visuals(high_contrast: bool) -> egui::Visuals {
         }
         v.widgets.inactive.weak_bg_fill = egui::Color32::from_gray(245);
         v.widgets.hovered.weak_bg_fill = egui::Color32::from_rgb(255, 240, 170);
-        v.selection.bg_fill = egui::Color32::from_rgb(0, 70, 200);
-        v.selection.stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
+        // Text stays black everywhere, so a selection is a bright yellow, not a dark fill.
+        v.selection.bg_fill = egui::Color32::from_rgb(255, 210, 0);
+        v.selection.stroke = egui::Stroke::new(2.0, black);
         v.warn_fg_color = egui::Color32::from_rgb(150, 60, 0);
         v.error_fg_color = egui::Color32::from_rgb(180, 0, 0);
     } else {

@@ -111,6 +111,7 @@ fn frame(
                 if problems > 0 {
                     let text = match lang {
                         Lang::Zh => format!("⚠ {problems} 个情景文件问题"),
+                        Lang::En if problems == 1 => "⚠ 1 scenario file problem".to_string(),
                         Lang::En => format!("⚠ {problems} scenario file problems"),
                     };
                     if ui

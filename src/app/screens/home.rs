@@ -204,6 +204,21 @@ fn card(
     best: Option<f64>,
     start: &mut dyn FnMut(&str),
 ) {
+    // Columns justify text; ragged lines read better in a narrow card.
+    let ragged = egui::Layout::top_down(egui::Align::Min);
+    ui.with_layout(ragged, |ui| {
+        card_frame(ui, scenario, catalogue, lang, best, start)
+    });
+}
+
+fn card_frame(
+    ui: &mut egui::Ui,
+    scenario: &Scenario,
+    catalogue: &Catalogue,
+    lang: Lang,
+    best: Option<f64>,
+    start: &mut dyn FnMut(&str),
+) {
     egui::Frame::group(ui.style())
         .inner_margin(10.0)
         .show(ui, |ui| {

@@ -307,8 +307,20 @@ fn customer_card(ui: &mut egui::Ui, active: &ActiveAttempt, catalogue: &Catalogu
     let session = &active.session;
     let persona = catalogue.persona(session.analysis().persona);
     ui.heading(scenario.customer.name.get(lang));
-    ui.label(scenario.customer.car.get(lang));
-    ui.label(egui::RichText::new(scenario.customer.complaint.get(lang)).italics());
+    let width = ui.available_width();
+    ui.label(fit_lines(
+        ui,
+        scenario.customer.car.get(lang),
+        egui::TextStyle::Body,
+        width,
+    ));
+    let complaint = fit_lines(
+        ui,
+        scenario.customer.complaint.get(lang),
+        egui::TextStyle::Body,
+        width,
+    );
+    ui.label(egui::RichText::new(complaint).italics());
     ui.horizontal_wrapped(|ui| {
         ui.weak(tr(lang, "客户类型：", "Behaviour type:"));
         ui.label(persona.name.get(lang))
