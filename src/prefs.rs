@@ -46,12 +46,16 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: not valid settings ({message}); the defaults are used")]
+    #[error(
+        "{path}:{line}:{column}: not valid settings ({message}); the defaults are used and the \
+         file was kept as {kept}"
+    )]
     Parse {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
+        kept: String,
     },
     #[error("cannot save settings to {path}: {source}")]
     Write {
@@ -73,7 +77,8 @@ impl Settings {
     }
 
     /// Reads the settings in `dir`. A missing file gives the defaults silently; a broken one gives
-    /// the defaults and the reason, and is left untouched until the next save.
+    /// the defaults and the reason, and is moved aside (`settings.json.broken`) so that the next
+    /// save cannot destroy what the user had.
     pub fn load(dir: &Path) -> (Settings, Option<SettingsError>) {
         let path = dir.join(SETTINGS_FILE);
         let bytes = match fs::read(&path) {
@@ -90,15 +95,23 @@ impl Settings {
         };
         match serde_json::from_slice::<Settings>(&bytes) {
             Ok(s) => (s.clamped(), None),
-            Err(e) => (
-                Settings::default(),
-                Some(SettingsError::Parse {
-                    path,
-                    line: e.line(),
-                    column: e.column(),
-                    message: e.to_string(),
-                }),
-            ),
+            Err(e) => {
+                let aside = dir.join(format!("{SETTINGS_FILE}.broken"));
+                let kept = match fs::rename(&path, &aside) {
+                    Ok(()) => aside.display().to_string(),
+                    Err(_) => path.display().to_string(),
+                };
+                (
+                    Settings::default(),
+                    Some(SettingsError::Parse {
+                        path,
+                        line: e.line(),
+                        column: e.column(),
+                        message: e.to_string(),
+                        kept,
+                    }),
+                )
+            }
         }
     }
 
@@ -160,8 +173,15 @@ mod tests {
         let msg = err.unwrap().to_string();
         assert!(msg.contains("settings.json:2:"), "{msg}");
         assert!(msg.contains("defaults"), "{msg}");
-        // The broken file is still there for the user to look at.
-        assert!(dir.join(SETTINGS_FILE).exists());
+        // The broken file is kept for the user to look at, out of the way of the next save.
+        let aside = dir.join(format!("{SETTINGS_FILE}.broken"));
+        assert!(msg.contains("settings.json.broken"), "{msg}");
+        assert_eq!(
+            fs::read_to_string(&aside).unwrap(),
+            "{\n  \"lang\": \"fr\"\n}"
+        );
+        Settings::default().save(&dir).unwrap();
+        assert!(aside.exists() && dir.join(SETTINGS_FILE).exists());
         let _ = fs::remove_dir_all(&dir);
     }
 }
