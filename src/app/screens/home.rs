@@ -24,6 +24,8 @@ pub struct HomeFilters {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<HomeFilters>();
+    app.init_resource::<BestScores>();
+    app.add_systems(OnEnter(Screen::Home), read_best_scores);
     app.add_systems(
         EguiPrimaryContextPass,
         view.in_set(ViewSet::Screen).run_if(in_state(Screen::Home)),
@@ -49,20 +51,31 @@ pub fn visible<'a>(
         .collect()
 }
 
-fn view(
-    mut view: ScreenView,
-    library: Res<ScenarioLibrary>,
+/// The signed-in trainee's best total per scenario, read once when the home screen opens.
+#[derive(Resource, Debug, Default)]
+struct BestScores(HashMap<String, f64>);
+
+fn read_best_scores(
+    mut best: ResMut<BestScores>,
     records: Res<RecordsStore>,
     signed_in: Res<SignedIn>,
-    mut filters: ResMut<HomeFilters>,
-    mut actions: MessageWriter<Action>,
-) -> Result {
-    let (_, mut root, lang) = view.begin("home")?;
-    let best: HashMap<String, f64> = signed_in
+) {
+    best.0 = signed_in
         .0
         .as_ref()
         .map(|t| records.0.best_scores(&t.employee_no))
         .unwrap_or_default();
+}
+
+fn view(
+    mut view: ScreenView,
+    library: Res<ScenarioLibrary>,
+    best: Res<BestScores>,
+    mut filters: ResMut<HomeFilters>,
+    mut actions: MessageWriter<Action>,
+) -> Result {
+    let (_, mut root, lang) = view.begin("home")?;
+    let best = &best.0;
     egui::CentralPanel::default().show(&mut root, |ui| {
         let Some(catalogue) = library.library.catalogue.clone() else {
             ui.heading(tr(
@@ -149,20 +162,24 @@ fn view(
             for row in shown.chunks(columns) {
                 ui.columns(columns, |cols| {
                     for (col, scenario) in cols.iter_mut().zip(row) {
-                        card(
-                            col,
-                            scenario,
-                            &catalogue,
-                            lang,
-                            best.get(&scenario.id).copied(),
-                            &mut |s| {
-                                actions.write(Action::Start {
-                                    scenario: s.to_string(),
-                                    persona: filters.persona_override.clone(),
-                                    mode,
-                                });
-                            },
-                        );
+                        // Columns justify text; ragged lines read better in a narrow card.
+                        let ragged = egui::Layout::top_down(egui::Align::Min);
+                        col.with_layout(ragged, |ui| {
+                            card(
+                                ui,
+                                scenario,
+                                &catalogue,
+                                lang,
+                                best.get(&scenario.id).copied(),
+                                &mut |s| {
+                                    actions.write(Action::Start {
+                                        scenario: s.to_string(),
+                                        persona: filters.persona_override.clone(),
+                                        mode,
+                                    });
+                                },
+                            )
+                        });
                     }
                 });
                 ui.add_space(8.0);
@@ -197,21 +214,6 @@ fn persona_combo(
 
 /// One scenario card with its start button.
 fn card(
-    ui: &mut egui::Ui,
-    scenario: &Scenario,
-    catalogue: &Catalogue,
-    lang: Lang,
-    best: Option<f64>,
-    start: &mut dyn FnMut(&str),
-) {
-    // Columns justify text; ragged lines read better in a narrow card.
-    let ragged = egui::Layout::top_down(egui::Align::Min);
-    ui.with_layout(ragged, |ui| {
-        card_frame(ui, scenario, catalogue, lang, best, start)
-    });
-}
-
-fn card_frame(
     ui: &mut egui::Ui,
     scenario: &Scenario,
     catalogue: &Catalogue,

@@ -64,6 +64,15 @@ pub struct Preparing {
     pub error: Option<String>,
 }
 
+impl Preparing {
+    /// A new attempt on this analysis, in the mode asked for.
+    fn attempt(&self, analysis: Arc<Analysis>) -> ActiveAttempt {
+        let scenario = analysis.scenario.clone();
+        let seed = self.seed.unwrap_or_else(clock_seed);
+        ActiveAttempt::new(Session::new(analysis, seed, self.mode), scenario)
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<AnalysisCache>();
     app.init_resource::<Preparing>();
@@ -136,10 +145,7 @@ fn handle_start(
         preparing.persona = persona;
         attempt.0 = None;
         if let Some(analysis) = cache.get(library.generation, &scenario, persona) {
-            attempt.0 = Some(ActiveAttempt::new(
-                Session::new(analysis, preparing.seed.unwrap_or_else(clock_seed), *mode),
-                scenario,
-            ));
+            attempt.0 = Some(preparing.attempt(analysis));
             next.set(Screen::RolePlay);
             continue;
         }
@@ -202,12 +208,7 @@ fn poll(
                 );
             }
             cache.put(preparing.generation, analysis.clone());
-            let scenario = analysis.scenario.clone();
-            let seed = preparing.seed.unwrap_or_else(clock_seed);
-            attempt.0 = Some(ActiveAttempt::new(
-                Session::new(analysis, seed, preparing.mode),
-                scenario,
-            ));
+            attempt.0 = Some(preparing.attempt(analysis));
             next.set(Screen::RolePlay);
         }
         Ok(Err(e)) => preparing.error = Some(e.to_string()),
