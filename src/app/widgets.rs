@@ -142,6 +142,13 @@ pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) 
         .fonts_mut(|fonts| break_lines(text, width - 3.0, |c| fonts.glyph_width(&font, c)))
 }
 
+/// A body-text label across the width available, with Chinese line breaking.
+pub fn wrapped_label(ui: &mut egui::Ui, text: &str) -> egui::Response {
+    let width = ui.available_width();
+    let text = fit_lines(ui, text, egui::TextStyle::Body, width);
+    ui.label(text)
+}
+
 /// The line breaking of `fit_lines`, with the width of each character given.
 pub fn break_lines(text: &str, width: f32, mut advance: impl FnMut(char) -> f32) -> String {
     let mut out = String::with_capacity(text.len() + 16);

@@ -2,7 +2,7 @@
 
 use bevy_egui::egui;
 
-use crate::app::widgets::{fit_lines, tone, tr};
+use crate::app::widgets::{fit_lines, tone, tr, wrapped_label};
 use crate::roleplay::TurnRecord;
 use crate::roleplay::score::ScoreEvent;
 use crate::scenario::{Catalogue, Lang};
@@ -76,13 +76,7 @@ pub fn coaching_panel(ui: &mut egui::Ui, turn: &TurnRecord, catalogue: &Catalogu
     if let Some(better) = &turn.better_text {
         ui.add_space(4.0);
         ui.strong(tr(lang, "更好的回应：", "A better reply:"));
-        let width = ui.available_width();
-        ui.label(fit_lines(
-            ui,
-            better.get(lang),
-            egui::TextStyle::Body,
-            width,
-        ));
+        wrapped_label(ui, better.get(lang));
     }
     if turn.escalation.is_some() {
         ui.colored_label(
@@ -111,18 +105,13 @@ pub fn score_event(ui: &mut egui::Ui, event: &ScoreEvent, catalogue: &Catalogue,
         ui.strong(name);
     });
     ui.indent(("why", &event.source, &event.principle), |ui| {
-        let width = ui.available_width();
-        ui.label(fit_lines(
-            ui,
-            event.why.get(lang),
-            egui::TextStyle::Body,
-            width,
-        ));
+        wrapped_label(ui, event.why.get(lang));
         if let Some(p) = principle {
             let manual = match lang {
                 Lang::Zh => format!("手册：{}", p.source.get(lang)),
                 Lang::En => format!("Manual: {}", p.source.get(lang)),
             };
+            let width = ui.available_width();
             ui.weak(fit_lines(ui, &manual, egui::TextStyle::Body, width));
         }
     });

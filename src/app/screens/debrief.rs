@@ -7,7 +7,7 @@ use super::chrome::ScreenView;
 use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, Attempt, ScenarioLibrary};
-use crate::app::widgets::{clock_text, fit_lines, score_bars, tone, tr};
+use crate::app::widgets::{clock_text, score_bars, tone, tr, wrapped_label};
 use crate::roleplay::ScoreCard;
 use crate::scenario::{Lang, Outcome};
 
@@ -134,13 +134,7 @@ fn view(
                         ui.label(ending.title.get(lang));
                     });
                     ui.label(egui::RichText::new(ending.say.get(lang)).italics());
-                    let width = ui.available_width();
-                    ui.label(fit_lines(
-                        ui,
-                        ending.debrief.get(lang),
-                        egui::TextStyle::Body,
-                        width,
-                    ));
+                    wrapped_label(ui, ending.debrief.get(lang));
                 }
                 if !card.critical.is_empty() {
                     ui.add_space(6.0);

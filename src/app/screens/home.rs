@@ -8,7 +8,7 @@ use bevy_egui::{EguiPrimaryContextPass, egui};
 use super::chrome::ScreenView;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, RecordsStore, ScenarioLibrary, SignedIn};
-use crate::app::widgets::{fit_lines, tr};
+use crate::app::widgets::{fit_lines, tr, wrapped_label};
 use crate::roleplay::Mode;
 use crate::scenario::{Catalogue, Lang, Scenario, ScenarioKind};
 
@@ -243,12 +243,7 @@ fn card(
                     + &"☆".repeat(3usize.saturating_sub(usize::from(scenario.difficulty)));
                 ui.label(format!("{} {stars}", tr(lang, "难度", "Difficulty")));
             });
-            ui.label(fit_lines(
-                ui,
-                scenario.summary.get(lang),
-                egui::TextStyle::Body,
-                width,
-            ));
+            wrapped_label(ui, scenario.summary.get(lang));
             ui.horizontal(|ui| {
                 match best {
                     Some(b) => ui.label(format!("{} {b:.1}", tr(lang, "最佳成绩", "Best so far"))),

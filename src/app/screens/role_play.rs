@@ -11,7 +11,7 @@ use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::settings::SettingsWindow;
 use crate::app::state::{Action, ActiveAttempt, Attempt, Notices, RecordsStore, SignedIn};
-use crate::app::widgets::{clock_text, fit_lines, meter, tone, tr};
+use crate::app::widgets::{clock_text, fit_lines, meter, tone, tr, wrapped_label};
 use crate::records::AttemptRecord;
 use crate::roleplay::{Mode, Phase};
 use crate::scenario::{Catalogue, Lang};
@@ -307,13 +307,8 @@ fn customer_card(ui: &mut egui::Ui, active: &ActiveAttempt, catalogue: &Catalogu
     let session = &active.session;
     let persona = catalogue.persona(session.analysis().persona);
     ui.heading(scenario.customer.name.get(lang));
+    wrapped_label(ui, scenario.customer.car.get(lang));
     let width = ui.available_width();
-    ui.label(fit_lines(
-        ui,
-        scenario.customer.car.get(lang),
-        egui::TextStyle::Body,
-        width,
-    ));
     let complaint = fit_lines(
         ui,
         scenario.customer.complaint.get(lang),
@@ -443,8 +438,7 @@ fn speech(ui: &mut egui::Ui, who: &str, said: &str, trainee_labels: Option<&str>
                 ui.set_max_width(max_width);
                 ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                     ui.strong(who);
-                    let width = ui.available_width();
-                    ui.label(fit_lines(ui, said, egui::TextStyle::Body, width));
+                    wrapped_label(ui, said);
                     if let Some(labels) = trainee_labels.filter(|l| !l.is_empty()) {
                         ui.label(egui::RichText::new(labels).small().weak());
                     }
