@@ -10,7 +10,7 @@ pub mod state;
 
 pub use analysis::{Analysis, AnalysisError};
 pub use play::{
-    PlayError, ReplayError, Simulated, Strategy, play_choices, play_strategy, replay,
+    PlayError, ReplayError, Simulated, Strategy, play_choices, play_strategy, replay, resume,
     simulate_random,
 };
 pub use score::{ScoreCard, ScoreEvent};

@@ -154,6 +154,19 @@ pub enum ReplayError {
 
 /// Plays a transcript's choices again and checks that every turn comes out as recorded.
 pub fn replay(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<ScoreCard, ReplayError> {
+    let session = resume(transcript, analysis)?;
+    if session.transcript().ending != transcript.ending {
+        return Err(ReplayError::Diverged {
+            turn: transcript.turns.len(),
+            what: "a different ending was reached",
+        });
+    }
+    Ok(session.score())
+}
+
+/// The session a transcript leads to, checking on the way that every turn plays as recorded:
+/// how an attempt saved after a crash is taken up again.
+pub fn resume(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<Session, ReplayError> {
     let scenario = &analysis.scenario;
     if transcript.scenario != scenario.id {
         return Err(ReplayError::WrongScenario {
@@ -208,13 +221,7 @@ pub fn replay(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<ScoreC
             source,
         })?;
     }
-    if session.transcript().ending != transcript.ending {
-        return Err(ReplayError::Diverged {
-            turn: transcript.turns.len(),
-            what: "a different ending was reached",
-        });
-    }
-    Ok(session.score())
+    Ok(session)
 }
 
 /// The result of a simulated attempt.

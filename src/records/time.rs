@@ -1,0 +1,180 @@
+//! Calendar dates and timestamps (UTC) without a time-zone database: parsing, ISO 8601 output.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A calendar day, as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`; `None` for anything else, including 2026-02-30.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let mut parts = s.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let year: i32 = y.parse().ok()?;
+        let month: u8 = m.parse().ok()?;
+        let day: u8 = d.parse().ok()?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Seconds since the Unix epoch at the start of this day (UTC).
+    pub fn start_secs(self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) * 86_400
+    }
+
+    /// The day a timestamp falls on (UTC).
+    pub fn of_secs(secs: i64) -> Date {
+        civil_from_days(secs.div_euclid(86_400))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("not a date: {s}")))
+    }
+}
+
+/// Seconds since the Unix epoch now.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `2026-11-23T01:27:31Z`.
+pub fn iso_timestamp(secs: i64) -> String {
+    let date = Date::of_secs(secs);
+    let s = secs.rem_euclid(86_400);
+    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// `2026-11-23 01:27` (UTC), for tables.
+pub fn short_timestamp(secs: i64) -> String {
+    let date = Date::of_secs(secs);
+    let s = secs.rem_euclid(86_400);
+    format!("{date} {:02}:{:02}", s / 3600, s / 60 % 60)
+}
+
+/// An ISO 8601 duration: `PT3M12S`, `PT1H0M5S`, `PT0S`.
+pub fn iso_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("PT{s}S"),
+        (0, _) => format!("PT{m}M{s}S"),
+        _ => format!("PT{h}H{m}M{s}S"),
+    }
+}
+
+/// `1 h 05 min`, `12 min`, `45 s`.
+pub fn human_duration(secs: u64) -> String {
+    let (h, m) = (secs / 3600, secs / 60 % 60);
+    if h > 0 {
+        format!("{h} h {m:02} min")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_dates_and_timestamps() {
+        let d = Date::parse("2026-11-23").unwrap();
+        assert_eq!(d.start_secs(), 1_795_392_000);
+        assert_eq!(iso_timestamp(1_795_392_000 + 5_251), "2026-11-23T01:27:31Z");
+        assert_eq!(Date::of_secs(0).to_string(), "1970-01-01");
+        assert_eq!(Date::of_secs(-1).to_string(), "1969-12-31");
+        assert_eq!(Date::parse("2024-02-29").map(|d| d.day), Some(29));
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "20261101",
+            "",
+            "2026-11-23x",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(iso_duration(192), "PT3M12S");
+        assert_eq!(iso_duration(3605), "PT1H0M5S");
+        assert_eq!(iso_duration(0), "PT0S");
+        assert_eq!(human_duration(3900), "1 h 05 min");
+    }
+
+    proptest! {
+        #[test]
+        fn days_round_trip(days in -800_000i64..800_000) {
+            let date = civil_from_days(days);
+            prop_assert_eq!(days_from_civil(date.year, date.month, date.day), days);
+            let text = date.to_string();
+            if date.year >= 1000 && date.year <= 9999 {
+                prop_assert_eq!(Date::parse(&text), Some(date));
+            }
+        }
+    }
+}
