@@ -6,6 +6,7 @@ mod graph;
 mod gui;
 mod list;
 mod play;
+mod records;
 mod terminal;
 
 use std::path::PathBuf;
@@ -56,6 +57,21 @@ pub enum Command {
     Play(play::Args),
     /// Score a saved transcript again and check that it still plays as recorded.
     Replay(play::ReplayArgs),
+    /// Register, list, rename and archive trainees.
+    Trainee {
+        #[command(subcommand)]
+        command: records::TraineeCommand,
+    },
+    /// Create and list cohorts (classes).
+    Cohort {
+        #[command(subcommand)]
+        command: records::CohortCommand,
+    },
+    /// Export records, sync them to a Learning Record Store, check the records file.
+    Records {
+        #[command(subcommand)]
+        command: records::RecordsCommand,
+    },
     /// Show where scenarios and data are read from.
     Info,
     /// Open the desktop app (the default when no command is given).
@@ -155,6 +171,9 @@ pub fn main() -> ExitCode {
         Some(Command::Graph(args)) => graph::run(&env, &args),
         Some(Command::Play(args)) => play::run(&env, &args),
         Some(Command::Replay(args)) => play::replay(&env, &args),
+        Some(Command::Trainee { command }) => records::trainee(&env, &command),
+        Some(Command::Cohort { command }) => records::cohort(&env, &command),
+        Some(Command::Records { command }) => records::records(&env, &command),
         Some(Command::Info) => info(&env),
         Some(Command::Gui(args)) => gui::run(&env, &args),
         None => gui::run(&env, &gui::Args::default()),
@@ -172,6 +191,10 @@ fn info(env: &Env) -> anyhow::Result<ExitCode> {
     println!("complaint-trainer {}", env!("CARGO_PKG_VERSION"));
     println!("scenarios: {}", env.source.describe());
     println!("data:      {}", env.data_dir.display());
+    println!(
+        "records:   {}",
+        env.data_dir.join(crate::records::DB_FILE).display()
+    );
     println!("language:  {}", env.lang.code());
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context as _, anyhow, bail};
 use serde::Serialize;
 
+use crate::records::time::now_secs;
+use crate::records::{Db, progress_of_session, record_of_session};
 use crate::roleplay::{
     Analysis, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices, play_strategy,
 };
@@ -54,6 +56,9 @@ pub struct Args {
     /// Also write the transcript (JSON) to this file.
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
+    /// Record the attempt for this trainee (id, employee number or unique name), as the app does.
+    #[arg(long, value_name = "ID_OR_NAME")]
+    pub trainee: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +162,24 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         Analysis::run(scenario.clone(), catalogue.clone(), persona)
             .map_err(|e| anyhow!("{}: {e}", scenario.source))?,
     );
+    // Find the trainee before playing, so that a typo is reported before the work, not after.
+    let recorder = match &args.trainee {
+        Some(key) => {
+            let db = Db::open_dir(&env.data_dir)?;
+            let trainee = db.find_trainee(key)?;
+            if trainee.archived {
+                bail!(
+                    "trainee {} is archived; `trainee unarchive {}` brings them back",
+                    trainee.label(),
+                    trainee.id
+                );
+            }
+            Some((db, trainee))
+        }
+        None => None,
+    };
+    let started_at = now_secs();
+    let started = std::time::Instant::now();
     let seed = args.seed.unwrap_or_else(fresh_seed);
     let mode = match args.mode {
         ModeArg::Practice => Mode::Practice,
@@ -173,18 +196,48 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         play_strategy(analysis, seed, mode, strategy)?
     } else {
         let stdin = std::io::stdin();
+        let mut save_turn = |session: &Session| {
+            if let Some((db, trainee)) = &recorder {
+                let progress = progress_of_session(
+                    trainee.id,
+                    session,
+                    started_at,
+                    started.elapsed().as_secs(),
+                );
+                if let Err(e) = db.save_progress(&progress) {
+                    eprintln!("warning: the attempt in progress was not saved: {e}");
+                }
+            }
+        };
         match interactive(
             Session::new(analysis, seed, mode),
             &scenario,
             &catalogue,
             env.lang,
             &mut stdin.lock(),
+            &mut save_turn,
         )? {
             Some(session) => session,
             None => return Ok(ExitCode::from(EXIT_PROBLEM)),
         }
     };
     let card = session.score();
+    if let Some((db, trainee)) = &recorder {
+        let record = record_of_session(
+            trainee.id,
+            &session,
+            started_at,
+            started.elapsed().as_secs(),
+        );
+        db.save_attempt(&record)
+            .with_context(|| format!("the attempt was not recorded for {}", trainee.label()))?;
+        eprintln!(
+            "recorded attempt {} for {} (trainee {})",
+            record.id,
+            trainee.label(),
+            trainee.id
+        );
+    }
     if let Some(path) = &args.transcript {
         let text = serde_json::to_string_pretty(session.transcript())?;
         std::fs::write(path, text)
@@ -227,6 +280,7 @@ pub fn interactive(
     catalogue: &Catalogue,
     mut lang: Lang,
     input: &mut impl BufRead,
+    after_turn: &mut dyn FnMut(&Session),
 ) -> anyhow::Result<Option<Session>> {
     let name = &scenario.customer.name;
     let mode = session.mode();
@@ -286,7 +340,11 @@ pub fn interactive(
                     },
                     other => match other.parse::<usize>() {
                         Ok(n) => match session.choose(n) {
-                            Ok(turn) => {
+                            Ok(_) => {
+                                after_turn(&session);
+                                let Some(turn) = session.last_turn() else {
+                                    continue;
+                                };
                                 if mode == Mode::Practice {
                                     print!("{}", terminal::feedback(turn, catalogue, name, lang));
                                     println!(
@@ -328,7 +386,10 @@ pub fn interactive(
                     return Ok(None);
                 };
                 match line.as_str() {
-                    "r" => session.retry()?,
+                    "r" => {
+                        session.retry()?;
+                        after_turn(&session);
+                    }
                     "q" | "quit" => return Ok(None),
                     _ => session.proceed()?,
                 }
