@@ -10,9 +10,11 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 use bevy::window::RequestRedraw;
 
-use super::screens::{Preparing, Screen, SignInForm};
+use super::screens::{
+    Dashboard, DashboardAction, GateAction, Page, Preparing, Scope, Screen, SignInForm, TrainerGate,
+};
 use super::settings::SettingsWindow;
-use super::state::{Action, Attempt, Prefs, ScenarioLibrary};
+use super::state::{Action, Attempt, Prefs, ScenarioLibrary, SignedIn};
 use crate::records::Trainee;
 use crate::roleplay::{Mode, Phase};
 use crate::scenario::Lang;
@@ -53,6 +55,14 @@ enum Step {
     WaitForRolePlay,
     Play,
     WaitForDebrief,
+    /// The trainee's own records.
+    MyRecords,
+    /// With COMPLAINT_TRAINER_PASSWORD set: the trainer area, its table and a trainee's page.
+    SignOutForTrainer,
+    TrainerGate,
+    TrainerTable,
+    TraineePage,
+    Finish,
     Done,
 }
 
@@ -150,6 +160,16 @@ fn prepare(autoplay: Res<Autoplay>, mut preparing: ResMut<Preparing>) {
     }
 }
 
+/// What the script reads and sends on the records pages.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct RecordsPages<'w> {
+    signed_in: Res<'w, SignedIn>,
+    dashboard: Res<'w, Dashboard>,
+    gate: ResMut<'w, TrainerGate>,
+    dashboard_actions: MessageWriter<'w, DashboardAction>,
+    gate_actions: MessageWriter<'w, GateAction>,
+}
+
 fn fail(exit: &mut MessageWriter<AppExit>, message: String) {
     eprintln!("autoplay: {message}");
     exit.write(AppExit::from_code(1));
@@ -172,7 +192,15 @@ fn drive(
     mut actions: MessageWriter<Action>,
     mut exit: MessageWriter<AppExit>,
     mut redraw: MessageWriter<RequestRedraw>,
+    pages: RecordsPages,
 ) {
+    let RecordsPages {
+        signed_in,
+        dashboard,
+        mut gate,
+        mut dashboard_actions,
+        mut gate_actions,
+    } = pages;
     if autoplay.step == Step::Done {
         return;
     }
@@ -222,10 +250,19 @@ fn drive(
                     employee_no: "DEMO-001".into(),
                     site: "瑞腾汽车 北京望京店".into(),
                     cohort: "2026 秋季新员工".into(),
+                    ..Trainee::default()
                 };
             }
             if autoplay.ready_to_act(&mut commands, "sign-in") {
-                actions.write(Action::Register(form.draft.clone()));
+                // A second run in the same data folder signs in as the trainee the first made.
+                match form
+                    .trainees
+                    .iter()
+                    .find(|t| t.employee_no == form.draft.employee_no)
+                {
+                    Some(t) => actions.write(Action::SignIn(t.id)),
+                    None => actions.write(Action::Register(form.draft.clone())),
+                };
                 autoplay.go(Step::WaitForHome);
             }
         }
@@ -296,6 +333,84 @@ fn drive(
                         autoplay.shots_taken,
                     );
                 }
+                match &signed_in.0 {
+                    Some(t) => {
+                        dashboard_actions.write(DashboardAction::Open(Scope::Own(t.id)));
+                        autoplay.go(Step::MyRecords);
+                    }
+                    None => autoplay.go(Step::Finish),
+                }
+            }
+        }
+        Step::MyRecords => {
+            if *screen.get() == Screen::Dashboard
+                && dashboard.trainee.is_some()
+                && autoplay.ready_to_act(&mut commands, "my-records")
+            {
+                if std::env::var_os("COMPLAINT_TRAINER_PASSWORD").is_some() {
+                    dashboard_actions.write(DashboardAction::Leave);
+                    autoplay.go(Step::SignOutForTrainer);
+                } else {
+                    autoplay.go(Step::Finish);
+                }
+            }
+        }
+        Step::SignOutForTrainer => match screen.get() {
+            Screen::Home => {
+                actions.write(Action::SignOut);
+            }
+            Screen::SignIn => {
+                actions.write(Action::OpenDashboard);
+                autoplay.go(Step::TrainerGate);
+            }
+            _ => {}
+        },
+        Step::TrainerGate => {
+            if gate.open && autoplay.ready_to_act(&mut commands, "trainer-password") {
+                let password = std::env::var("COMPLAINT_TRAINER_PASSWORD").unwrap_or_default();
+                gate.again = if gate.first_use {
+                    password.clone()
+                } else {
+                    String::new()
+                };
+                gate.password = password;
+                gate_actions.write(GateAction::Submit);
+                autoplay.go(Step::TrainerTable);
+            }
+        }
+        Step::TrainerTable => {
+            if let Some(error) = &gate.error {
+                let error = error.clone();
+                autoplay.go(Step::Done);
+                return fail(
+                    &mut exit,
+                    format!("the trainer password was refused: {error}"),
+                );
+            }
+            if *screen.get() == Screen::Dashboard
+                && !dashboard.stale
+                && autoplay.ready_to_act(&mut commands, "trainer-table")
+            {
+                match dashboard.rows.iter().max_by_key(|r| r.attempts) {
+                    Some(row) => {
+                        dashboard_actions
+                            .write(DashboardAction::Show(Page::Trainee(row.trainee.id)));
+                        autoplay.go(Step::TraineePage);
+                    }
+                    None => autoplay.go(Step::Finish),
+                }
+            }
+        }
+        Step::TraineePage => {
+            if dashboard.trainee.is_some()
+                && !dashboard.stale
+                && autoplay.ready_to_act(&mut commands, "trainee-page")
+            {
+                autoplay.go(Step::Finish);
+            }
+        }
+        Step::Finish => {
+            if !autoplay.waiting_for_capture() {
                 autoplay.go(Step::Done);
                 exit.write(AppExit::Success);
             }

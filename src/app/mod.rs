@@ -1,8 +1,10 @@
 //! The desktop app: a Bevy window with egui screens that mirror the role-play core.
 
 mod autoplay;
+mod charts;
 mod fonts;
 mod idle;
+mod lrs_sync;
 mod scenario_assets;
 pub mod screens;
 mod settings;
@@ -20,14 +22,13 @@ use bevy::prelude::*;
 use bevy::winit::WinitSettings;
 use bevy_egui::EguiPlugin;
 
-use crate::records::{MemoryRecords, Records};
 use crate::scenario::{Lang, Library, ScenarioSource};
 
 pub use autoplay::{AutoplayOptions, Strategy};
 pub use screens::Screen;
 pub use state::{
     Action, ActiveAttempt, Attempt, DataDir, Notices, Prefs, RecordsStore, ScenarioLibrary,
-    SignedIn,
+    SignedIn, Unfinished,
 };
 
 /// What the command line decided before the window opens.
@@ -71,13 +72,10 @@ impl Plugin for AppPlugin {
         );
         app.add_plugins(EguiPlugin::default());
         app.insert_resource(WinitSettings::desktop_app());
-        add_logic(
-            app,
-            options.data_dir.clone(),
-            options.lang,
-            Box::new(MemoryRecords::default()),
-        );
+        let records = RecordsStore::open(&options.data_dir);
+        add_logic(app, options.data_dir.clone(), options.lang, records);
         app.add_plugins((
+            lrs_sync::plugin,
             scenario_assets::plugin,
             fonts::plugin,
             idle::plugin,
@@ -94,7 +92,7 @@ impl Plugin for AppPlugin {
 
 /// Everything but the window and the drawing: screens, their state and their messages.
 /// Headless tests call this on `MinimalPlugins` + `StatesPlugin`.
-pub fn add_logic(app: &mut App, data_dir: PathBuf, lang: Option<Lang>, records: Box<dyn Records>) {
+pub fn add_logic(app: &mut App, data_dir: PathBuf, lang: Option<Lang>, records: RecordsStore) {
     state::insert(app, data_dir, lang, records);
     app.add_plugins((screens::plugin, settings::plugin));
 }

@@ -2,20 +2,20 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 
 use crate::prefs::Settings;
-use crate::records::{Records, Trainee};
+use crate::records::{Db, InProgress, Trainee};
 use crate::roleplay::{Mode, Session};
 use crate::scenario::{Diagnostic, Lang, Library, Scenario};
 
 /// What a view asks for. Views never change the core state themselves.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Sign in as a registered trainee (by employee number).
-    SignIn(String),
+    /// Sign in as a registered trainee (by id).
+    SignIn(i64),
     /// Register a trainee and sign in.
     Register(Trainee),
     /// Practise without recording anything.
@@ -28,6 +28,12 @@ pub enum Action {
         mode: Mode,
     },
     CancelPreparing,
+    /// Take up the attempt that was under way when the app last closed.
+    ResumeUnfinished,
+    /// Throw the unfinished attempt away.
+    DiscardUnfinished,
+    /// Open the trainer/HR area (asks for the password).
+    OpenDashboard,
     /// Choose the reply shown at this position (0-based).
     Choose(usize),
     /// Move on from the coaching panel, or from the ending to the debrief.
@@ -64,8 +70,47 @@ impl Notices {
     }
 }
 
+/// The records file, or (when it cannot be used) an empty one in memory and the reason.
 #[derive(Resource, Debug)]
-pub struct RecordsStore(pub Box<dyn Records>);
+pub struct RecordsStore {
+    pub db: Db,
+    /// Why the records file could not be opened; only guests can practise then.
+    pub problem: Option<String>,
+}
+
+impl RecordsStore {
+    /// Opens the records in `data_dir`; a file that cannot be used is left alone and reported.
+    pub fn open(data_dir: &std::path::Path) -> RecordsStore {
+        match Db::open_dir(data_dir) {
+            Ok(db) => RecordsStore { db, problem: None },
+            Err(e) => RecordsStore {
+                problem: Some(e.to_string()),
+                db: Self::memory(),
+            },
+        }
+    }
+
+    /// Records that last until the app closes (headless tests).
+    pub fn in_memory() -> RecordsStore {
+        RecordsStore {
+            db: Self::memory(),
+            problem: None,
+        }
+    }
+
+    /// An empty database in memory (the fallback when the file cannot be used).
+    pub fn memory() -> Db {
+        match Db::in_memory() {
+            Ok(db) => db,
+            // An in-memory database only fails without memory; nothing sensible is left to do.
+            Err(e) => panic!("cannot create in-memory records: {e}"),
+        }
+    }
+}
+
+/// The signed-in trainee's attempt that was not finished when the app last closed.
+#[derive(Resource, Debug, Default)]
+pub struct Unfinished(pub Option<InProgress>);
 
 /// Who is practising: a trainee, or a guest (`None`) whose attempts are not recorded.
 #[derive(Resource, Debug, Default)]
@@ -112,6 +157,14 @@ impl Clock {
         }
     }
 
+    /// A clock that already shows `banked` (an attempt taken up again).
+    pub fn with_elapsed(banked: Duration) -> Clock {
+        Clock {
+            running_since: Some(Instant::now()),
+            banked,
+        }
+    }
+
     pub fn elapsed(&self) -> Duration {
         self.banked + self.running_since.map_or(Duration::ZERO, |s| s.elapsed())
     }
@@ -140,7 +193,7 @@ pub struct ActiveAttempt {
     pub scenario: Arc<Scenario>,
     pub clock: Clock,
     /// Seconds since the Unix epoch.
-    pub started_at: u64,
+    pub started_at: i64,
     /// The pause menu is open.
     pub paused: bool,
     /// The record has been written (or was not wanted).
@@ -155,9 +208,7 @@ impl ActiveAttempt {
             session,
             scenario,
             clock: Clock::started(),
-            started_at: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            started_at: crate::records::time::now_secs(),
             paused: false,
             recorded: false,
             problem: None,
@@ -169,16 +220,14 @@ impl ActiveAttempt {
 #[derive(Resource, Debug, Default)]
 pub struct Attempt(pub Option<ActiveAttempt>);
 
-pub(super) fn insert(
-    app: &mut App,
-    data_dir: PathBuf,
-    lang: Option<Lang>,
-    records: Box<dyn Records>,
-) {
+pub(super) fn insert(app: &mut App, data_dir: PathBuf, lang: Option<Lang>, records: RecordsStore) {
     let (mut settings, problem) = Settings::load(&data_dir);
     let mut notices = Notices::default();
     if let Some(p) = problem {
         notices.push(p.to_string());
+    }
+    if let Some(p) = &records.problem {
+        notices.push(format!("记录文件无法使用，只能以访客身份练习。 The records cannot be used; practise as a guest. {p}"));
     }
     if let Some(lang) = lang {
         settings.lang = lang;
@@ -189,7 +238,8 @@ pub(super) fn insert(
         .insert_resource(DataDir(data_dir))
         .insert_resource(Prefs(settings))
         .insert_resource(notices)
-        .insert_resource(RecordsStore(records))
+        .insert_resource(records)
+        .init_resource::<Unfinished>()
         .init_resource::<SignedIn>()
         .init_resource::<ScenarioLibrary>()
         .init_resource::<Attempt>();

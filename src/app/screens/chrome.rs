@@ -89,7 +89,7 @@ fn frame(
             ui.separator();
             let who = match (&signed_in.0, screen.get()) {
                 (_, Screen::SignIn) => String::new(),
-                (Some(t), _) => format!("{} · {}", t.name, t.employee_no),
+                (Some(t), _) => t.label(),
                 (None, _) => tr(lang, "访客（不记录）", "Guest (nothing recorded)").to_string(),
             };
             ui.label(who);

@@ -8,8 +8,8 @@ use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, Attempt, ScenarioLibrary};
 use crate::app::widgets::{clock_text, score_bars, tone, tr, wrapped_label};
-use crate::roleplay::ScoreCard;
-use crate::scenario::{Lang, Outcome};
+use crate::roleplay::{ScoreCard, Transcript};
+use crate::scenario::{Catalogue, Lang, Outcome};
 
 /// The behaviour type picked for "same scenario, another type".
 #[derive(Resource, Debug, Default)]
@@ -125,78 +125,18 @@ fn view(
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                ui.heading(active.scenario.title.get(lang));
-                summary(ui, &card, lang, clock_text(active.clock.elapsed()));
-                if let Some(ending) = &transcript.ending {
-                    ui.add_space(6.0);
-                    ui.horizontal_wrapped(|ui| {
-                        ui.strong(tr(lang, "结局：", "Ending:"));
-                        ui.label(ending.title.get(lang));
-                    });
-                    ui.label(egui::RichText::new(ending.say.get(lang)).italics());
-                    wrapped_label(ui, ending.debrief.get(lang));
-                }
-                if !card.critical.is_empty() {
-                    ui.add_space(6.0);
-                    for c in &card.critical {
-                        ui.colored_label(
-                            tone(ui, false),
-                            match lang {
-                                Lang::Zh => format!(
-                                    "第 {} 回合：严重错误“{}”",
-                                    c.turn + 1,
-                                    c.name.get(lang)
-                                ),
-                                Lang::En => format!(
-                                    "Turn {}: critical error “{}”",
-                                    c.turn + 1,
-                                    c.name.get(lang)
-                                ),
-                            },
-                        );
-                    }
-                }
-                ui.add_space(10.0);
-                ui.columns(2, |cols| {
-                    cols[0].strong(tr(
-                        lang,
-                        "处理原则（0 = 本情景最差，100 = 最佳）",
-                        "Principles (0 = worst possible here, 100 = best)",
-                    ));
-                    score_bars(&mut cols[0], &card.principles, lang, card.pass_mark);
-                    cols[1].strong(tr(lang, "处理步骤", "Handling steps"));
-                    score_bars(&mut cols[1], &card.steps, lang, card.pass_mark);
-                });
-                ui.add_space(10.0);
-                ui.heading(tr(lang, "对话回顾", "The conversation, turn by turn"));
-                for turn in &transcript.turns {
-                    egui::Frame::group(ui.style()).show(ui, |ui| {
-                        ui.set_width(ui.available_width());
-                        ui.horizontal_wrapped(|ui| {
-                            ui.weak(match lang {
-                                Lang::Zh => format!("第 {} 回合", turn.turn + 1),
-                                Lang::En => format!("Turn {}", turn.turn + 1),
-                            });
-                            ui.label(format!(
-                                "{}{}{}",
-                                active.scenario.customer.name.get(lang),
-                                tr(lang, "：", ": "),
-                                turn.say.get(lang)
-                            ));
-                        });
-                        ui.horizontal_wrapped(|ui| {
-                            ui.strong(tr(lang, "你：", "You: "));
-                            ui.label(turn.chosen_text.get(lang));
-                        });
-                        if turn.retries > 0 {
-                            ui.weak(match lang {
-                                Lang::Zh => format!("（重试了 {} 次）", turn.retries),
-                                Lang::En => format!("(taken back {} times)", turn.retries),
-                            });
-                        }
-                        coaching_panel(ui, turn, &catalogue, lang);
-                    });
-                }
+                attempt_report(
+                    ui,
+                    &ReportInput {
+                        title: active.scenario.title.get(lang),
+                        customer: active.scenario.customer.name.get(lang),
+                        card: &card,
+                        transcript,
+                        catalogue: &catalogue,
+                        time: clock_text(active.clock.elapsed()),
+                    },
+                    lang,
+                );
                 if library.generation > 0 && library.scenario(&active.scenario.id).is_none() {
                     ui.colored_label(
                         ui.visuals().warn_fg_color,
@@ -210,6 +150,88 @@ fn view(
             });
     });
     Ok(())
+}
+
+/// What the debrief of one attempt shows: the live one, or one opened from the records.
+pub struct ReportInput<'a> {
+    pub title: &'a str,
+    pub customer: &'a str,
+    pub card: &'a ScoreCard,
+    pub transcript: &'a Transcript,
+    pub catalogue: &'a Catalogue,
+    /// Time spent, as shown.
+    pub time: String,
+}
+
+/// The score, ending, critical errors, principle and step bars, and every turn with coaching.
+pub fn attempt_report(ui: &mut egui::Ui, input: &ReportInput<'_>, lang: Lang) {
+    let card = input.card;
+    ui.heading(input.title);
+    summary(ui, card, lang, input.time.clone());
+    if let Some(ending) = &input.transcript.ending {
+        ui.add_space(6.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(tr(lang, "结局：", "Ending:"));
+            ui.label(ending.title.get(lang));
+        });
+        ui.label(egui::RichText::new(ending.say.get(lang)).italics());
+        wrapped_label(ui, ending.debrief.get(lang));
+    }
+    if !card.critical.is_empty() {
+        ui.add_space(6.0);
+        for c in &card.critical {
+            ui.colored_label(
+                tone(ui, false),
+                match lang {
+                    Lang::Zh => format!("第 {} 回合：严重错误“{}”", c.turn + 1, c.name.get(lang)),
+                    Lang::En => {
+                        format!("Turn {}: critical error “{}”", c.turn + 1, c.name.get(lang))
+                    }
+                },
+            );
+        }
+    }
+    ui.add_space(10.0);
+    ui.columns(2, |cols| {
+        cols[0].strong(tr(
+            lang,
+            "处理原则（0 = 本情景最差，100 = 最佳）",
+            "Principles (0 = worst possible here, 100 = best)",
+        ));
+        score_bars(&mut cols[0], &card.principles, lang, card.pass_mark);
+        cols[1].strong(tr(lang, "处理步骤", "Handling steps"));
+        score_bars(&mut cols[1], &card.steps, lang, card.pass_mark);
+    });
+    ui.add_space(10.0);
+    ui.heading(tr(lang, "对话回顾", "The conversation, turn by turn"));
+    for turn in &input.transcript.turns {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                ui.weak(match lang {
+                    Lang::Zh => format!("第 {} 回合", turn.turn + 1),
+                    Lang::En => format!("Turn {}", turn.turn + 1),
+                });
+                ui.label(format!(
+                    "{}{}{}",
+                    input.customer,
+                    tr(lang, "：", ": "),
+                    turn.say.get(lang)
+                ));
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(tr(lang, "你：", "You: "));
+                ui.label(turn.chosen_text.get(lang));
+            });
+            if turn.retries > 0 {
+                ui.weak(match lang {
+                    Lang::Zh => format!("（重试了 {} 次）", turn.retries),
+                    Lang::En => format!("(taken back {} times)", turn.retries),
+                });
+            }
+            coaching_panel(ui, turn, input.catalogue, lang);
+        });
+    }
 }
 
 fn summary(ui: &mut egui::Ui, card: &ScoreCard, lang: Lang, time: String) {

@@ -6,9 +6,11 @@ use bevy::prelude::*;
 use bevy_egui::{EguiPrimaryContextPass, egui};
 
 use super::chrome::ScreenView;
+use super::dashboard::{DashboardAction, Scope};
 use super::{Screen, ViewSet};
-use crate::app::state::{Action, RecordsStore, ScenarioLibrary, SignedIn};
+use crate::app::state::{Action, RecordsStore, ScenarioLibrary, SignedIn, Unfinished};
 use crate::app::widgets::{fit_lines, tr, wrapped_label};
+use crate::records::InProgress;
 use crate::roleplay::Mode;
 use crate::scenario::{Catalogue, Lang, Scenario, ScenarioKind};
 
@@ -63,13 +65,20 @@ fn read_best_scores(
     best.0 = signed_in
         .0
         .as_ref()
-        .map(|t| records.0.best_scores(&t.employee_no))
+        .and_then(|t| records.db.best_scores(t.id).ok())
         .unwrap_or_default();
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system: each parameter is a resource it uses"
+)]
 fn view(
     mut view: ScreenView,
     library: Res<ScenarioLibrary>,
+    unfinished: Res<Unfinished>,
+    signed_in: Res<SignedIn>,
+    mut dashboard: MessageWriter<DashboardAction>,
     best: Res<BestScores>,
     mut filters: ResMut<HomeFilters>,
     mut actions: MessageWriter<Action>,
@@ -90,6 +99,14 @@ fn view(
             ));
             return;
         };
+        if let Some(t) = &signed_in.0
+            && ui.button(tr(lang, "我的成绩记录", "My records")).clicked()
+        {
+            dashboard.write(DashboardAction::Open(Scope::Own(t.id)));
+        }
+        if let Some(progress) = &unfinished.0 {
+            unfinished_banner(ui, progress, &library, lang, &mut actions);
+        }
         // Filters, behaviour type, mode.
         ui.horizontal_wrapped(|ui| {
             ui.strong(tr(lang, "显示：", "Show:"));
@@ -273,6 +290,42 @@ fn card(
                     }
                 });
         });
+}
+
+/// The offer to take up the attempt that was under way when the app last closed.
+fn unfinished_banner(
+    ui: &mut egui::Ui,
+    progress: &InProgress,
+    library: &ScenarioLibrary,
+    lang: Lang,
+    actions: &mut MessageWriter<Action>,
+) {
+    let t = &progress.transcript;
+    let title = library
+        .scenario(&t.scenario)
+        .map_or_else(|| t.scenario.clone(), |s| s.title.get(lang).to_string());
+    egui::Frame::group(ui.style())
+        .fill(ui.visuals().faint_bg_color)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(tr(
+                    lang,
+                    "有一次未完成的练习：",
+                    "An attempt was left unfinished:",
+                ));
+                ui.label(match lang {
+                    Lang::Zh => format!("{title}，已完成 {} 轮", t.turns.len()),
+                    Lang::En => format!("{title}, {} turns done", t.turns.len()),
+                });
+                if ui.button(tr(lang, "继续练习", "Resume")).clicked() {
+                    actions.write(Action::ResumeUnfinished);
+                }
+                if ui.button(tr(lang, "放弃", "Discard")).clicked() {
+                    actions.write(Action::DiscardUnfinished);
+                }
+            });
+        });
+    ui.add_space(6.0);
 }
 
 #[cfg(test)]

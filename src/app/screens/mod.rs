@@ -2,17 +2,21 @@
 
 mod chrome;
 mod coaching;
+mod dashboard;
 mod debrief;
 mod home;
 mod preparing;
 mod role_play;
 mod sign_in;
+mod trainer_gate;
 
 use bevy::prelude::*;
 
+pub use dashboard::{Dashboard, DashboardAction, Page, Scope};
 pub use home::HomeFilters;
 pub use preparing::{AnalysisCache, Preparing};
 pub use sign_in::SignInForm;
+pub use trainer_gate::{GateAction, TrainerGate};
 
 /// The screen on show. Settings and the scenario problems panel are windows over any screen.
 #[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -25,6 +29,8 @@ pub enum Screen {
     /// The conversation, with coaching after each reply in practice mode.
     RolePlay,
     Debrief,
+    /// Records: a trainer's view of everyone, or a trainee's of their own.
+    Dashboard,
 }
 
 /// Views draw after the frame around them, which takes its space first.
@@ -47,5 +53,7 @@ pub(super) fn plugin(app: &mut App) {
         preparing::plugin,
         role_play::plugin,
         debrief::plugin,
+        dashboard::plugin,
+        trainer_gate::plugin,
     ));
 }

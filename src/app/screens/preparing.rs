@@ -10,9 +10,13 @@ use bevy_egui::{EguiPrimaryContextPass, egui};
 
 use super::chrome::ScreenView;
 use super::{Screen, ViewSet};
-use crate::app::state::{Action, ActiveAttempt, Attempt, ScenarioLibrary};
+use crate::app::state::{
+    Action, ActiveAttempt, Attempt, Clock, Notices, RecordsStore, ScenarioLibrary, SignedIn,
+    Unfinished,
+};
 use crate::app::widgets::tr;
-use crate::roleplay::{Analysis, AnalysisError, Mode, Session};
+use crate::records::InProgress;
+use crate::roleplay::{Analysis, AnalysisError, Mode, Session, resume};
 use crate::scenario::{Catalogue, Lang, PersonaIdx, Scenario};
 
 /// Analyses already computed, for this library generation.
@@ -62,14 +66,27 @@ pub struct Preparing {
     job: Option<JoinHandle<Result<Analysis, AnalysisError>>>,
     /// Why the scenario cannot be played.
     pub error: Option<String>,
+    /// An unfinished attempt to take up instead of starting afresh.
+    pub resume: Option<InProgress>,
 }
 
 impl Preparing {
-    /// A new attempt on this analysis, in the mode asked for.
-    fn attempt(&self, analysis: Arc<Analysis>) -> ActiveAttempt {
+    /// A new attempt on this analysis in the mode asked for, or the unfinished one taken up.
+    fn attempt(&mut self, analysis: Arc<Analysis>) -> Result<ActiveAttempt, String> {
         let scenario = analysis.scenario.clone();
+        if let Some(progress) = self.resume.take() {
+            let session = resume(&progress.transcript, analysis).map_err(|e| e.to_string())?;
+            let mut active = ActiveAttempt::new(session, scenario);
+            active.started_at = progress.started_at;
+            active.clock =
+                Clock::with_elapsed(std::time::Duration::from_secs(progress.elapsed_secs));
+            return Ok(active);
+        }
         let seed = self.seed.unwrap_or_else(clock_seed);
-        ActiveAttempt::new(Session::new(analysis, seed, self.mode), scenario)
+        Ok(ActiveAttempt::new(
+            Session::new(analysis, seed, self.mode),
+            scenario,
+        ))
     }
 }
 
@@ -104,23 +121,51 @@ fn persona_for(
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system: each parameter is a resource it uses"
+)]
 fn handle_start(
     mut actions: MessageReader<Action>,
     library: Res<ScenarioLibrary>,
     cache: Res<AnalysisCache>,
     mut preparing: ResMut<Preparing>,
     mut attempt: ResMut<Attempt>,
+    mut unfinished: ResMut<Unfinished>,
+    (records, signed_in, mut notices): (Res<RecordsStore>, Res<SignedIn>, ResMut<Notices>),
     mut next: ResMut<NextState<Screen>>,
 ) {
     for action in actions.read() {
-        let Action::Start {
-            scenario,
-            persona,
-            mode,
-        } = action
-        else {
-            continue;
+        let (scenario, persona, mode) = match action {
+            Action::Start {
+                scenario,
+                persona,
+                mode,
+            } => {
+                preparing.resume = None;
+                (scenario.clone(), persona.clone(), *mode)
+            }
+            Action::ResumeUnfinished => {
+                let Some(progress) = unfinished.0.take() else {
+                    continue;
+                };
+                let t = &progress.transcript;
+                let found = (t.scenario.clone(), Some(t.persona.clone()), t.mode);
+                preparing.resume = Some(progress);
+                found
+            }
+            Action::DiscardUnfinished => {
+                unfinished.0 = None;
+                if let Some(t) = &signed_in.0
+                    && let Err(e) = records.db.clear_progress(t.id)
+                {
+                    notices.push(e.to_string());
+                }
+                continue;
+            }
+            _ => continue,
         };
+        let (scenario, persona, mode) = (&scenario, &persona, &mode);
         let (Some(catalogue), Some(scenario)) = (
             library.library.catalogue.clone(),
             library.scenario(scenario).cloned(),
@@ -145,8 +190,16 @@ fn handle_start(
         preparing.persona = persona;
         attempt.0 = None;
         if let Some(analysis) = cache.get(library.generation, &scenario, persona) {
-            attempt.0 = Some(preparing.attempt(analysis));
-            next.set(Screen::RolePlay);
+            match preparing.attempt(analysis) {
+                Ok(a) => {
+                    attempt.0 = Some(a);
+                    next.set(Screen::RolePlay);
+                }
+                Err(e) => {
+                    preparing.error = Some(e);
+                    next.set(Screen::Preparing);
+                }
+            }
             continue;
         }
         preparing.started = Some(Instant::now());
@@ -208,8 +261,13 @@ fn poll(
                 );
             }
             cache.put(preparing.generation, analysis.clone());
-            attempt.0 = Some(preparing.attempt(analysis));
-            next.set(Screen::RolePlay);
+            match preparing.attempt(analysis) {
+                Ok(a) => {
+                    attempt.0 = Some(a);
+                    next.set(Screen::RolePlay);
+                }
+                Err(e) => preparing.error = Some(e),
+            }
         }
         Ok(Err(e)) => preparing.error = Some(e.to_string()),
         Err(_) => preparing.error = Some("the analysis stopped unexpectedly".into()),

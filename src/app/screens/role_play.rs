@@ -12,7 +12,7 @@ use super::{Screen, ViewSet};
 use crate::app::settings::SettingsWindow;
 use crate::app::state::{Action, ActiveAttempt, Attempt, Notices, RecordsStore, SignedIn};
 use crate::app::widgets::{clock_text, fit_lines, meter, tone, tr, wrapped_label};
-use crate::records::AttemptRecord;
+use crate::records::{progress_of_session, record_of_session};
 use crate::roleplay::{Mode, Phase};
 use crate::scenario::{Catalogue, Lang};
 
@@ -48,11 +48,20 @@ fn back_to_reactive(settings: Option<ResMut<WinitSettings>>) {
 fn handle_actions(
     mut actions: MessageReader<Action>,
     mut attempt: ResMut<Attempt>,
+    signed_in: Res<SignedIn>,
+    records: Res<RecordsStore>,
+    mut notices: ResMut<Notices>,
     mut next: ResMut<NextState<Screen>>,
 ) {
     for action in actions.read() {
         if matches!(action, Action::Abandon) {
             attempt.0 = None;
+            // Leaving on purpose: nothing to offer to resume later.
+            if let Some(t) = &signed_in.0
+                && let Err(e) = records.db.clear_progress(t.id)
+            {
+                notices.push(e.to_string());
+            }
             next.set(Screen::Home);
             continue;
         }
@@ -85,7 +94,23 @@ fn handle_actions(
             }
             _ => Ok(()),
         };
+        let changed = result.is_ok() && matches!(action, Action::Choose(_) | Action::Retry);
         active.problem = result.err().map(|e| e.to_string());
+        // After every turn the attempt so far is saved, so that a crash loses nothing.
+        if changed
+            && !active.session.is_over()
+            && let Some(t) = &signed_in.0
+        {
+            let progress = progress_of_session(
+                t.id,
+                &active.session,
+                active.started_at,
+                active.clock.elapsed().as_secs(),
+            );
+            if let Err(e) = records.db.save_progress(&progress) {
+                notices.push(e.to_string());
+            }
+        }
     }
 }
 
@@ -93,7 +118,7 @@ fn handle_actions(
 fn record_when_over(
     mut attempt: ResMut<Attempt>,
     signed_in: Res<SignedIn>,
-    mut records: ResMut<RecordsStore>,
+    records: Res<RecordsStore>,
     mut notices: ResMut<Notices>,
 ) {
     let Some(active) = attempt.0.as_mut() else {
@@ -107,26 +132,16 @@ fn record_when_over(
     let Some(trainee) = &signed_in.0 else {
         return;
     };
-    let record = record_of(active, &trainee.employee_no);
-    if let Err(e) = records.0.save_attempt(record) {
-        notices.push(format!("The attempt could not be recorded: {e}"));
-    }
-}
-
-pub fn record_of(active: &ActiveAttempt, employee_no: &str) -> AttemptRecord {
-    let card = active.session.score();
-    let transcript = active.session.transcript().clone();
-    AttemptRecord {
-        employee_no: employee_no.to_string(),
-        scenario: transcript.scenario.clone(),
-        persona: transcript.persona.clone(),
-        mode: active.session.mode(),
-        total: card.total,
-        passed: card.passed,
-        outcome: card.outcome,
-        started_at: active.started_at,
-        duration_secs: active.clock.elapsed().as_secs(),
-        transcript,
+    let record = record_of_session(
+        trainee.id,
+        &active.session,
+        active.started_at,
+        active.clock.elapsed().as_secs(),
+    );
+    if let Err(e) = records.db.save_attempt(&record) {
+        notices.push(format!(
+            "成绩未能保存 The attempt could not be recorded: {e}"
+        ));
     }
 }
 

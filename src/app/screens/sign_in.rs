@@ -5,19 +5,23 @@ use bevy_egui::{EguiPrimaryContextPass, egui};
 
 use super::chrome::ScreenView;
 use super::{Screen, ViewSet};
-use crate::app::state::{Action, Notices, Prefs, RecordsStore, SignedIn};
+use crate::app::state::{Action, Notices, Prefs, RecordsStore, SignedIn, Unfinished};
 use crate::app::widgets::tr;
 use crate::records::{RecordsError, Trainee};
+use crate::scenario::Lang;
 
-/// What is typed into the registration form, and why it was refused.
+/// What is typed into the registration form, why it was refused, and the trainees to offer.
 #[derive(Resource, Debug, Default)]
 pub struct SignInForm {
     pub draft: Trainee,
     pub error: Option<String>,
+    /// Read when the screen opens and after a registration, not every frame.
+    pub trainees: Vec<Trainee>,
 }
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SignInForm>();
+    app.add_systems(OnEnter(Screen::SignIn), read_trainees);
     app.add_systems(
         Update,
         handle_actions
@@ -31,10 +35,26 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
+fn read_trainees(
+    records: Res<RecordsStore>,
+    mut form: ResMut<SignInForm>,
+    mut notices: ResMut<Notices>,
+) {
+    match records.db.trainees(false) {
+        Ok(list) => form.trainees = list,
+        Err(e) => notices.push(e.to_string()),
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system: each parameter is a resource it uses"
+)]
 fn handle_actions(
     mut actions: MessageReader<Action>,
-    mut records: ResMut<RecordsStore>,
+    records: Res<RecordsStore>,
     mut signed_in: ResMut<SignedIn>,
+    mut unfinished: ResMut<Unfinished>,
     mut form: ResMut<SignInForm>,
     mut prefs: ResMut<Prefs>,
     mut notices: ResMut<Notices>,
@@ -42,50 +62,57 @@ fn handle_actions(
 ) {
     let lang = prefs.0.lang;
     for action in actions.read() {
-        match action {
-            Action::SignIn(employee_no) => {
-                match records
-                    .0
-                    .trainees()
-                    .into_iter()
-                    .find(|t| &t.employee_no == employee_no)
-                {
-                    Some(t) => {
-                        prefs.0.last_trainee = Some(t.employee_no.clone());
-                        signed_in.0 = Some(t);
-                        next.set(Screen::Home);
-                    }
-                    None => notices.push(match lang {
-                        crate::scenario::Lang::Zh => {
-                            format!("没有员工编号为 {employee_no} 的学员。")
-                        }
-                        crate::scenario::Lang::En => {
-                            format!("No trainee has employee number {employee_no}.")
-                        }
-                    }),
+        let trainee = match action {
+            Action::SignIn(id) => match records.db.trainee(*id) {
+                Ok(t) => t,
+                Err(e) => {
+                    notices.push(match lang {
+                        Lang::Zh => format!("无法登录：{e}"),
+                        Lang::En => format!("Cannot sign in: {e}"),
+                    });
+                    continue;
                 }
-            }
-            Action::Register(draft) => match records.0.add_trainee(draft) {
+            },
+            Action::Register(draft) => match records.db.add_trainee(draft) {
                 Ok(t) => {
                     form.draft = Trainee::default();
                     form.error = None;
-                    prefs.0.last_trainee = Some(t.employee_no.clone());
-                    signed_in.0 = Some(t);
-                    next.set(Screen::Home);
+                    form.trainees.push(t.clone());
+                    t
                 }
-                Err(RecordsError::Trainee(e)) => form.error = Some(e.message(lang)),
-                Err(e) => form.error = Some(e.to_string()),
+                Err(RecordsError::Trainee(e)) => {
+                    form.error = Some(e.message(lang));
+                    continue;
+                }
+                Err(e) => {
+                    form.error = Some(e.to_string());
+                    continue;
+                }
             },
             Action::Guest => {
                 signed_in.0 = None;
+                unfinished.0 = None;
                 next.set(Screen::Home);
+                continue;
             }
             Action::SignOut => {
                 signed_in.0 = None;
+                unfinished.0 = None;
                 next.set(Screen::SignIn);
+                continue;
             }
-            _ => {}
-        }
+            _ => continue,
+        };
+        prefs.0.last_trainee = Some(trainee.id.to_string());
+        unfinished.0 = match records.db.progress(trainee.id) {
+            Ok(p) => p,
+            Err(e) => {
+                notices.push(e.to_string());
+                None
+            }
+        };
+        signed_in.0 = Some(trainee);
+        next.set(Screen::Home);
     }
 }
 
@@ -98,7 +125,8 @@ fn view(
     let (ctx, mut root, lang) = view.begin("sign_in")?;
     // One borrow of the resource, so the form's fields can be edited side by side.
     let form = &mut *form;
-    let trainees = records.0.trainees();
+    let trainees = &form.trainees;
+    let records_problem = records.problem.as_deref();
     let enter = ctx.input(|i| i.key_pressed(egui::Key::Enter));
     egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -113,21 +141,37 @@ fn view(
             ui.columns(2, |cols| {
                 cols[0].group(|ui| {
                     ui.strong(tr(lang, "已登记的学员", "Registered trainees"));
-                    if trainees.is_empty() {
+                    if let Some(problem) = records_problem {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            tr(
+                                lang,
+                                "记录文件无法使用，现在只能以访客身份练习，成绩不会保存。",
+                                "The records cannot be used, so only guest practice is possible and nothing is saved.",
+                            ),
+                        );
+                        ui.weak(problem);
+                    } else if trainees.is_empty() {
                         ui.weak(tr(
                             lang,
                             "还没有学员，请在右侧登记。",
                             "None yet: register on the right.",
                         ));
                     }
-                    for t in &trainees {
-                        let last =
-                            view.prefs.0.last_trainee.as_deref() == Some(t.employee_no.as_str());
-                        let label =
-                            format!("{} · {} · {} {}", t.name, t.employee_no, t.site, t.cohort);
+                    for t in trainees {
+                        let last = view.prefs.0.last_trainee.as_deref() == Some(t.id.to_string().as_str());
+                        let extra: Vec<&str> = [t.site.as_str(), t.cohort.as_str()]
+                            .into_iter()
+                            .filter(|s| !s.is_empty())
+                            .collect();
+                        let label = if extra.is_empty() {
+                            t.label()
+                        } else {
+                            format!("{} · {}", t.label(), extra.join(" "))
+                        };
                         let button = egui::Button::new(label).selected(last);
                         if ui.add(button).clicked() {
-                            actions.write(Action::SignIn(t.employee_no.clone()));
+                            actions.write(Action::SignIn(t.id));
                         }
                     }
                     ui.add_space(12.0);
@@ -142,8 +186,19 @@ fn view(
                     {
                         actions.write(Action::Guest);
                     }
+                    ui.add_space(12.0);
+                    if ui
+                        .button(tr(lang, "培训师 / 人事专区…", "Trainer and HR area…"))
+                        .clicked()
+                    {
+                        actions.write(Action::OpenDashboard);
+                    }
                 });
                 cols[1].group(|ui| {
+                    if records_problem.is_some() {
+                        // Nothing could be saved, so registering would only mislead.
+                        ui.disable();
+                    }
                     ui.strong(tr(lang, "登记新学员", "Register a trainee"));
                     let mut submit = false;
                     egui::Grid::new("register")
@@ -153,7 +208,7 @@ fn view(
                             let rows: [(&str, &mut String); 4] = [
                                 (tr(lang, "姓名 *", "Name *"), &mut form.draft.name),
                                 (
-                                    tr(lang, "员工编号 *", "Employee number *"),
+                                    tr(lang, "员工编号", "Employee number"),
                                     &mut form.draft.employee_no,
                                 ),
                                 (tr(lang, "经销店", "Dealer / site"), &mut form.draft.site),

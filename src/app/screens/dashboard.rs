@@ -1,0 +1,859 @@
+//! The records: for a trainer, every cohort's table and any trainee's progress; for a trainee,
+//! only their own. Filters, charts, exports, LRS status, and any attempt's debrief.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiPrimaryContextPass, egui};
+use uuid::Uuid;
+
+use super::chrome::ScreenView;
+use super::debrief::{ReportInput, attempt_report};
+use super::{Screen, ViewSet};
+use crate::app::charts::{Bar, bars, score_line};
+use crate::app::state::{DataDir, Notices, RecordsStore, ScenarioLibrary, SignedIn};
+use crate::app::widgets::{tone, tr};
+use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
+use crate::records::time::{Date, human_duration, now_secs, short_timestamp};
+use crate::records::{
+    AttemptRecord, AttemptSummary, Cohort, Filter, PrincipleAverage, Trainee, TraineeRow,
+    principle_averages,
+};
+use crate::roleplay::Mode;
+use crate::scenario::{Catalogue, Lang};
+
+/// Who may see what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Nothing: the area is closed.
+    #[default]
+    Closed,
+    /// A trainer or HR, after the password: everyone's records.
+    Trainer,
+    /// A signed-in trainee: their own records only.
+    Own(i64),
+}
+
+/// The cohort table's columns, for sorting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Column {
+    #[default]
+    Name,
+    Attempts,
+    Best,
+    Latest,
+    PassRate,
+    Time,
+    Weakest,
+}
+
+/// What is on show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Page {
+    #[default]
+    Cohort,
+    Trainee(i64),
+    Attempt {
+        id: Uuid,
+        trainee: i64,
+    },
+}
+
+/// The filters as typed (dates stay text until they parse).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterForm {
+    pub cohort: Option<i64>,
+    pub since: String,
+    pub until: String,
+    pub scenario: Option<String>,
+    pub mode: Option<Mode>,
+}
+
+impl FilterForm {
+    /// The filter, or which date does not parse.
+    pub fn filter(&self, lang: Lang) -> Result<Filter, String> {
+        let date = |text: &str, label_zh: &str, label_en: &str| -> Result<Option<i64>, String> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            Date::parse(text)
+                .map(|d| Some(d.start_secs()))
+                .ok_or_else(|| match lang {
+                    Lang::Zh => {
+                        format!("{label_zh}“{text}”不是日期，请写成 2026-11-23 这样的格式。")
+                    }
+                    Lang::En => {
+                        format!("{label_en} `{text}` is not a date; write it as 2026-11-23.")
+                    }
+                })
+        };
+        let since = date(&self.since, "开始日期", "The start date")?;
+        // "Until" includes the day typed.
+        let until = date(&self.until, "结束日期", "The end date")?.map(|u| u + 86_400);
+        Ok(Filter {
+            cohort: self.cohort,
+            trainee: None,
+            since,
+            until,
+            scenario: self.scenario.clone(),
+            mode: self.mode,
+        })
+    }
+}
+
+/// A trainee's records as loaded for their page.
+#[derive(Debug, Clone, Default)]
+pub struct TraineePage {
+    pub trainee: Trainee,
+    pub attempts: Vec<AttemptSummary>,
+    pub averages: Vec<PrincipleAverage>,
+}
+
+#[derive(Resource, Debug, Default)]
+pub struct Dashboard {
+    pub scope: Scope,
+    pub form: FilterForm,
+    pub sort: (Column, bool),
+    pub page: Page,
+    pub cohorts: Vec<Cohort>,
+    pub rows: Vec<TraineeRow>,
+    pub profile: Vec<PrincipleAverage>,
+    pub trainee: Option<TraineePage>,
+    pub attempt: Option<AttemptRecord>,
+    /// Why the figures could not be read, or a date that does not parse.
+    pub error: Option<String>,
+    /// Milliseconds the last load took.
+    pub load_ms: f64,
+    /// The form or page changed since the figures were read.
+    pub stale: bool,
+    /// Queued, sent, last error.
+    pub outbox: (u64, u64, Option<String>),
+}
+
+/// What the dashboard's views ask for.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub enum DashboardAction {
+    Open(Scope),
+    Show(Page),
+    Sort(Column),
+    Filters(FilterForm),
+    Export(ExportFormat),
+    Leave,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Dashboard>();
+    app.add_message::<DashboardAction>();
+    app.add_systems(Update, (handle_actions, load).chain());
+    app.add_systems(OnExit(Screen::Dashboard), close);
+    app.add_systems(
+        EguiPrimaryContextPass,
+        view.in_set(ViewSet::Screen)
+            .run_if(in_state(Screen::Dashboard)),
+    );
+}
+
+fn close(mut dashboard: ResMut<Dashboard>) {
+    // Leaving closes the trainer area: the next person must give the password again.
+    *dashboard = Dashboard::default();
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system: each parameter is a resource it uses"
+)]
+fn handle_actions(
+    mut actions: MessageReader<DashboardAction>,
+    mut dashboard: ResMut<Dashboard>,
+    records: Res<RecordsStore>,
+    library: Res<ScenarioLibrary>,
+    data_dir: Res<DataDir>,
+    signed_in: Res<SignedIn>,
+    view: Res<crate::app::state::Prefs>,
+    (mut notices, mut next): (ResMut<Notices>, ResMut<NextState<Screen>>),
+) {
+    let lang = view.0.lang;
+    for action in actions.read() {
+        match action {
+            DashboardAction::Open(scope) => {
+                // A trainee may only open their own records.
+                let allowed = match scope {
+                    Scope::Trainer => true,
+                    Scope::Own(id) => signed_in.0.as_ref().is_some_and(|t| t.id == *id),
+                    Scope::Closed => false,
+                };
+                if !allowed {
+                    continue;
+                }
+                *dashboard = Dashboard {
+                    scope: *scope,
+                    page: match scope {
+                        Scope::Own(id) => Page::Trainee(*id),
+                        _ => Page::Cohort,
+                    },
+                    stale: true,
+                    ..Dashboard::default()
+                };
+                next.set(Screen::Dashboard);
+            }
+            DashboardAction::Show(page) => {
+                if permitted(dashboard.scope, page) {
+                    dashboard.page = page.clone();
+                    dashboard.stale = true;
+                }
+            }
+            DashboardAction::Sort(column) => {
+                let (current, descending) = dashboard.sort;
+                dashboard.sort = (
+                    *column,
+                    if current == *column {
+                        !descending
+                    } else {
+                        *column != Column::Name
+                    },
+                );
+                let sort = dashboard.sort;
+                sort_rows(&mut dashboard.rows, sort);
+            }
+            DashboardAction::Filters(form) => {
+                dashboard.form = form.clone();
+                dashboard.stale = true;
+            }
+            DashboardAction::Export(format) => {
+                match export(&dashboard, *format, &records, &library, &data_dir.0, lang) {
+                    Ok((path, n)) => notices.push(match lang {
+                        Lang::Zh => format!("已导出 {n} 项到 {}", path.display()),
+                        Lang::En => format!("Exported {n} to {}", path.display()),
+                    }),
+                    Err(e) => notices.push(match lang {
+                        Lang::Zh => format!("导出失败：{e}"),
+                        Lang::En => format!("Export failed: {e}"),
+                    }),
+                }
+            }
+            DashboardAction::Leave => {
+                next.set(
+                    if signed_in.0.is_some() && matches!(dashboard.scope, Scope::Own(_)) {
+                        Screen::Home
+                    } else {
+                        Screen::SignIn
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// A trainee's scope reaches only their own pages.
+fn permitted(scope: Scope, page: &Page) -> bool {
+    match (scope, page) {
+        (Scope::Trainer, _) => true,
+        (Scope::Own(id), Page::Trainee(t)) | (Scope::Own(id), Page::Attempt { trainee: t, .. }) => {
+            id == *t
+        }
+        _ => false,
+    }
+}
+
+fn sort_rows(rows: &mut [TraineeRow], (column, descending): (Column, bool)) {
+    let key = |r: &TraineeRow| -> f64 {
+        match column {
+            Column::Name => 0.0,
+            Column::Attempts => r.attempts as f64,
+            Column::Best => r.best_total.unwrap_or(-1.0),
+            Column::Latest => r.latest_total.unwrap_or(-1.0),
+            Column::PassRate => r.pass_rate.unwrap_or(-1.0),
+            Column::Time => r.practised_secs as f64,
+            Column::Weakest => r.weakest.as_ref().map_or(101.0, |w| w.average),
+        }
+    };
+    rows.sort_by(|a, b| {
+        let order = if column == Column::Name {
+            a.trainee.name.cmp(&b.trainee.name)
+        } else {
+            key(a).total_cmp(&key(b))
+        };
+        let order = order.then_with(|| a.trainee.id.cmp(&b.trainee.id));
+        if descending { order.reverse() } else { order }
+    });
+}
+
+/// Reads the figures the page needs, once per change rather than every frame.
+fn load(mut dashboard: ResMut<Dashboard>, records: Res<RecordsStore>) {
+    if !dashboard.stale || dashboard.scope == Scope::Closed {
+        return;
+    }
+    dashboard.stale = false;
+    let started = Instant::now();
+    let lang = Lang::En;
+    let filter = match dashboard.form.filter(lang) {
+        Ok(f) => f,
+        Err(e) => {
+            dashboard.error = Some(e);
+            return;
+        }
+    };
+    let db = &records.db;
+    let result: Result<(), crate::records::RecordsError> = (|| {
+        match dashboard.page.clone() {
+            Page::Cohort => {
+                dashboard.cohorts = db.cohorts()?;
+                let mut rows = db.cohort_table(&filter, false)?;
+                sort_rows(&mut rows, dashboard.sort);
+                dashboard.rows = rows;
+                dashboard.profile = db.principle_profile(&filter)?;
+                dashboard.outbox = db.outbox_status()?;
+            }
+            Page::Trainee(id) => {
+                let trainee = db.trainee(id)?;
+                let attempts = db.history(id, &filter)?;
+                let averages = principle_averages(&attempts);
+                dashboard.trainee = Some(TraineePage {
+                    trainee,
+                    attempts,
+                    averages,
+                });
+            }
+            Page::Attempt { id, .. } => {
+                dashboard.attempt = db.attempt(id)?;
+            }
+        }
+        Ok(())
+    })();
+    dashboard.error = result.err().map(|e| e.to_string());
+    dashboard.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+}
+
+fn export(
+    dashboard: &Dashboard,
+    format: ExportFormat,
+    records: &RecordsStore,
+    library: &ScenarioLibrary,
+    data_dir: &std::path::Path,
+    lang: Lang,
+) -> Result<(PathBuf, u64), String> {
+    let mut filter = dashboard.form.filter(lang)?;
+    let trainee = match (&dashboard.page, dashboard.scope) {
+        (_, Scope::Own(id)) => Some(id),
+        (Page::Trainee(id) | Page::Attempt { trainee: id, .. }, _) => Some(*id),
+        _ => None,
+    };
+    filter.trainee = trainee;
+    let names = Names::of(&library.library);
+    let home_page = records
+        .db
+        .lrs_config()
+        .ok()
+        .flatten()
+        .map_or_else(|| "http://localhost".to_string(), |c| c.home_page);
+    let request = ExportRequest {
+        format,
+        filter,
+        names: &names,
+        lang,
+        home_page,
+        generated_at: now_secs(),
+    };
+    let who = match trainee {
+        Some(id) => format!("trainee-{id}"),
+        None => dashboard
+            .form
+            .cohort
+            .map_or_else(|| "all".to_string(), |c| format!("cohort-{c}")),
+    };
+    let stamp = short_timestamp(now_secs()).replace([' ', ':'], "-");
+    let path = data_dir
+        .join("exports")
+        .join(format!("records-{who}-{stamp}.{}", format.extension()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let n = export_to_file(&records.db, &request, &path).map_err(|e| e.to_string())?;
+    Ok((path, n))
+}
+
+fn view(
+    mut view: ScreenView,
+    dashboard: Res<Dashboard>,
+    library: Res<ScenarioLibrary>,
+    mut actions: MessageWriter<DashboardAction>,
+) -> Result {
+    let (ctx, mut root, lang) = view.begin("dashboard")?;
+    if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+        actions.write(match (&dashboard.page, dashboard.scope) {
+            (Page::Attempt { trainee, .. }, _) => DashboardAction::Show(Page::Trainee(*trainee)),
+            (Page::Trainee(_), Scope::Trainer) => DashboardAction::Show(Page::Cohort),
+            _ => DashboardAction::Leave,
+        });
+    }
+    let catalogue = library.library.catalogue.clone();
+    egui::Panel::top("dashboard_filters").show(&mut root, |ui| {
+        ui.add_space(4.0);
+        toolbar(ui, &dashboard, &library, lang, &mut actions);
+        ui.add_space(4.0);
+    });
+    egui::CentralPanel::default().show(&mut root, |ui| {
+        if let Some(error) = &dashboard.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| match &dashboard.page {
+                Page::Cohort => {
+                    cohort_page(ui, &dashboard, catalogue.as_deref(), lang, &mut actions)
+                }
+                Page::Trainee(_) => {
+                    if let Some(page) = &dashboard.trainee {
+                        trainee_page(ui, page, catalogue.as_deref(), &library, lang, &mut actions);
+                    }
+                }
+                Page::Attempt { .. } => match (&dashboard.attempt, catalogue.as_deref()) {
+                    (Some(record), Some(catalogue)) => {
+                        let scenario = library.scenario(&record.transcript.scenario);
+                        let title = scenario
+                            .map_or(record.transcript.scenario.as_str(), |s| s.title.get(lang));
+                        let customer = scenario.map_or("", |s| s.customer.name.get(lang));
+                        ui.label(short_timestamp(record.ended_at));
+                        attempt_report(
+                            ui,
+                            &ReportInput {
+                                title,
+                                customer,
+                                card: &record.score,
+                                transcript: &record.transcript,
+                                catalogue,
+                                time: human_duration(record.duration_secs),
+                            },
+                            lang,
+                        );
+                    }
+                    _ => {
+                        ui.label(tr(
+                            lang,
+                            "找不到这次练习的记录。",
+                            "This attempt's record was not found.",
+                        ));
+                    }
+                },
+            });
+    });
+    Ok(())
+}
+
+fn toolbar(
+    ui: &mut egui::Ui,
+    dashboard: &Dashboard,
+    library: &ScenarioLibrary,
+    lang: Lang,
+    actions: &mut MessageWriter<DashboardAction>,
+) {
+    let mut form = dashboard.form.clone();
+    ui.horizontal_wrapped(|ui| {
+        let back = match (&dashboard.page, dashboard.scope) {
+            (Page::Attempt { trainee, .. }, _) => {
+                Some(DashboardAction::Show(Page::Trainee(*trainee)))
+            }
+            (Page::Trainee(_), Scope::Trainer) => Some(DashboardAction::Show(Page::Cohort)),
+            _ => None,
+        };
+        match back {
+            Some(back) => {
+                if ui
+                    .button(tr(lang, "◀ 返回 (Esc)", "◀ Back (Esc)"))
+                    .clicked()
+                {
+                    actions.write(back);
+                }
+            }
+            None => {
+                if ui
+                    .button(tr(lang, "◀ 离开 (Esc)", "◀ Leave (Esc)"))
+                    .clicked()
+                {
+                    actions.write(DashboardAction::Leave);
+                }
+            }
+        }
+        ui.separator();
+        if dashboard.scope == Scope::Trainer {
+            ui.label(tr(lang, "班级", "Cohort"));
+            let selected = form
+                .cohort
+                .and_then(|id| dashboard.cohorts.iter().find(|c| c.id == id))
+                .map_or_else(|| tr(lang, "全部", "All").to_string(), |c| c.name.clone());
+            egui::ComboBox::from_id_salt("dash_cohort")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut form.cohort, None, tr(lang, "全部", "All"));
+                    for c in &dashboard.cohorts {
+                        ui.selectable_value(&mut form.cohort, Some(c.id), &c.name);
+                    }
+                });
+        }
+        ui.label(tr(lang, "从", "From"));
+        ui.add(
+            egui::TextEdit::singleline(&mut form.since)
+                .hint_text("YYYY-MM-DD")
+                .desired_width(100.0),
+        );
+        ui.label(tr(lang, "到", "to"));
+        ui.add(
+            egui::TextEdit::singleline(&mut form.until)
+                .hint_text("YYYY-MM-DD")
+                .desired_width(100.0),
+        );
+        ui.label(tr(lang, "情景", "Scenario"));
+        let selected = form
+            .scenario
+            .as_deref()
+            .and_then(|id| library.scenario(id))
+            .map_or_else(
+                || tr(lang, "全部", "All").to_string(),
+                |s| s.title.get(lang).to_string(),
+            );
+        egui::ComboBox::from_id_salt("dash_scenario")
+            .selected_text(selected)
+            .width(220.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut form.scenario, None, tr(lang, "全部", "All"));
+                for s in &library.library.scenarios {
+                    ui.selectable_value(&mut form.scenario, Some(s.id.clone()), s.title.get(lang));
+                }
+            });
+        ui.label(tr(lang, "方式", "Mode"));
+        ui.selectable_value(&mut form.mode, None, tr(lang, "全部", "All"));
+        ui.selectable_value(
+            &mut form.mode,
+            Some(Mode::Practice),
+            tr(lang, "练习", "Practice"),
+        );
+        ui.selectable_value(
+            &mut form.mode,
+            Some(Mode::Assessment),
+            tr(lang, "考核", "Assessment"),
+        );
+        ui.separator();
+        ui.label(tr(lang, "导出：", "Export:"));
+        for (format, label) in [
+            (ExportFormat::Csv, "CSV"),
+            (ExportFormat::Html, "HTML"),
+            (ExportFormat::Xapi, "xAPI"),
+        ] {
+            if ui.button(label).clicked() {
+                actions.write(DashboardAction::Export(format));
+            }
+        }
+    });
+    if form != dashboard.form {
+        actions.write(DashboardAction::Filters(form));
+    }
+}
+
+fn principle_name(catalogue: Option<&Catalogue>, id: &str, lang: Lang) -> String {
+    catalogue
+        .and_then(|c| c.principles.iter().find(|p| p.id == id))
+        .map_or_else(|| id.to_string(), |p| p.name.get(lang).to_string())
+}
+
+fn profile_bars(
+    averages: &[PrincipleAverage],
+    catalogue: Option<&Catalogue>,
+    lang: Lang,
+) -> Vec<Bar> {
+    // Lowest first in the data; the two weakest are highlighted, shown in the catalogue's order.
+    let weakest: Vec<&str> = averages.iter().take(2).map(|a| a.id.as_str()).collect();
+    let mut ordered: Vec<&PrincipleAverage> = averages.iter().collect();
+    if let Some(c) = catalogue {
+        ordered.sort_by_key(|a| {
+            c.principles
+                .iter()
+                .position(|p| p.id == a.id)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    ordered
+        .into_iter()
+        .map(|a| Bar {
+            label: principle_name(catalogue, &a.id, lang),
+            value: a.average,
+            highlight: weakest.contains(&a.id.as_str()),
+            note: if weakest.contains(&a.id.as_str()) {
+                tr(lang, "最薄弱", "weakest").to_string()
+            } else {
+                String::new()
+            },
+        })
+        .collect()
+}
+
+/// The bars per principle, or a word that there is nothing yet.
+fn profile_chart(
+    ui: &mut egui::Ui,
+    averages: &[PrincipleAverage],
+    catalogue: Option<&Catalogue>,
+    lang: Lang,
+    pass_mark: f64,
+) {
+    if averages.is_empty() {
+        ui.weak(tr(lang, "暂无成绩。", "No attempts yet."));
+    } else {
+        bars(ui, &profile_bars(averages, catalogue, lang), pass_mark);
+    }
+}
+
+fn cohort_page(
+    ui: &mut egui::Ui,
+    dashboard: &Dashboard,
+    catalogue: Option<&Catalogue>,
+    lang: Lang,
+    actions: &mut MessageWriter<DashboardAction>,
+) {
+    let pass_mark = catalogue.map_or(60.0, |c| c.pass_mark);
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(tr(lang, "学员一览", "Trainees"));
+        ui.weak(match lang {
+            Lang::Zh => format!(
+                "{} 名学员 · 读取用时 {:.0} 毫秒",
+                dashboard.rows.len(),
+                dashboard.load_ms
+            ),
+            Lang::En => format!(
+                "{} trainees · read in {:.0} ms",
+                dashboard.rows.len(),
+                dashboard.load_ms
+            ),
+        });
+        let (queued, sent, error) = &dashboard.outbox;
+        if *queued + *sent > 0 {
+            ui.separator();
+            ui.weak(match lang {
+                Lang::Zh => format!("学习记录库：已发送 {sent}，待发送 {queued}"),
+                Lang::En => format!("LRS: {sent} sent, {queued} queued"),
+            });
+            if let Some(e) = error {
+                ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+                    .on_hover_text(e);
+            }
+        }
+    });
+    let columns: [(Column, &str, f32); 7] = [
+        (Column::Name, tr(lang, "学员", "Trainee"), 220.0),
+        (Column::Attempts, tr(lang, "练习次数", "Attempts"), 80.0),
+        (Column::Best, tr(lang, "最高分", "Best"), 70.0),
+        (Column::Latest, tr(lang, "最近一次", "Latest"), 80.0),
+        (Column::PassRate, tr(lang, "通过率", "Pass rate"), 80.0),
+        (Column::Time, tr(lang, "练习时长", "Time practised"), 110.0),
+        (
+            Column::Weakest,
+            tr(lang, "最薄弱原则", "Weakest principle"),
+            240.0,
+        ),
+    ];
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    ui.horizontal(|ui| {
+        for (column, label, width) in columns {
+            let arrow = match dashboard.sort {
+                (c, true) if c == column => " ▼",
+                (c, false) if c == column => " ▲",
+                _ => "",
+            };
+            let button = egui::Button::new(egui::RichText::new(format!("{label}{arrow}")).strong())
+                .frame(false);
+            if ui.add_sized([width, row_height], button).clicked() {
+                actions.write(DashboardAction::Sort(column));
+            }
+        }
+    });
+    ui.separator();
+    if dashboard.rows.is_empty() {
+        ui.label(tr(lang, "还没有学员。", "No trainees yet."));
+    }
+    let dash = "–".to_string();
+    egui::ScrollArea::vertical()
+        .id_salt("cohort_rows")
+        .max_height(row_height * 14.0)
+        .show_rows(ui, row_height, dashboard.rows.len(), |ui, range| {
+            for row in &dashboard.rows[range] {
+                ui.horizontal(|ui| {
+                    let cells = [
+                        row.trainee.label(),
+                        row.attempts.to_string(),
+                        row.best_total.map_or(dash.clone(), |v| format!("{v:.1}")),
+                        row.latest_total.map_or(dash.clone(), |v| format!("{v:.1}")),
+                        row.pass_rate
+                            .map_or(dash.clone(), |v| format!("{:.0}%", v * 100.0)),
+                        human_duration(row.practised_secs),
+                        row.weakest.as_ref().map_or(dash.clone(), |w| {
+                            format!(
+                                "{} ({:.0})",
+                                principle_name(catalogue, &w.id, lang),
+                                w.average
+                            )
+                        }),
+                    ];
+                    for ((_, _, width), text) in columns.iter().zip(cells) {
+                        let response = ui
+                            .add_sized([*width, row_height], egui::Button::new(text).frame(false));
+                        if response.clicked() {
+                            actions.write(DashboardAction::Show(Page::Trainee(row.trainee.id)));
+                        }
+                    }
+                });
+            }
+        });
+    ui.add_space(12.0);
+    ui.heading(tr(
+        lang,
+        "各处理原则平均得分",
+        "Average per handling principle",
+    ));
+    profile_chart(ui, &dashboard.profile, catalogue, lang, pass_mark);
+}
+
+fn trainee_page(
+    ui: &mut egui::Ui,
+    page: &TraineePage,
+    catalogue: Option<&Catalogue>,
+    library: &ScenarioLibrary,
+    lang: Lang,
+    actions: &mut MessageWriter<DashboardAction>,
+) {
+    let pass_mark = catalogue.map_or(60.0, |c| c.pass_mark);
+    let t = &page.trainee;
+    ui.heading(t.label());
+    let attempts = &page.attempts;
+    let passed = attempts.iter().filter(|a| a.passed).count();
+    let best = attempts.iter().map(|a| a.total).fold(f64::NAN, f64::max);
+    let time: u64 = attempts.iter().map(|a| a.duration_secs).sum();
+    ui.label(match lang {
+        Lang::Zh => format!(
+            "{} {} · 练习 {} 次 · 最高 {} · 通过 {} 次 · 共 {}",
+            t.site,
+            t.cohort,
+            attempts.len(),
+            if best.is_nan() {
+                "–".into()
+            } else {
+                format!("{best:.1}")
+            },
+            passed,
+            human_duration(time)
+        ),
+        Lang::En => format!(
+            "{} {} · {} attempts · best {} · {} passed · {} practised",
+            t.site,
+            t.cohort,
+            attempts.len(),
+            if best.is_nan() {
+                "–".into()
+            } else {
+                format!("{best:.1}")
+            },
+            passed,
+            human_duration(time)
+        ),
+    });
+    ui.add_space(8.0);
+    ui.strong(tr(lang, "总分变化", "Total score over time"));
+    let points: Vec<(i64, f64)> = attempts.iter().map(|a| (a.ended_at, a.total)).collect();
+    score_line(ui, &points, pass_mark, 200.0);
+    ui.add_space(8.0);
+    ui.strong(tr(
+        lang,
+        "各处理原则平均得分（橙色为最薄弱）",
+        "Average per principle (weakest highlighted)",
+    ));
+    profile_chart(ui, &page.averages, catalogue, lang, pass_mark);
+    ui.add_space(8.0);
+    ui.strong(tr(
+        lang,
+        "每次练习（点击查看讲评）",
+        "Every attempt (click for its debrief)",
+    ));
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    egui::ScrollArea::vertical()
+        .id_salt("attempt_rows")
+        .max_height(row_height * 12.0)
+        .show_rows(ui, row_height, attempts.len(), |ui, range| {
+            // Newest first.
+            for a in attempts.iter().rev().skip(range.start).take(range.len()) {
+                let title = library
+                    .scenario(&a.scenario)
+                    .map_or(a.scenario.as_str(), |s| s.title.get(lang));
+                let persona = catalogue
+                    .and_then(|c| c.personas.iter().find(|p| p.id == a.persona))
+                    .map_or(a.persona.as_str(), |p| p.name.get(lang));
+                let mode = match a.mode {
+                    Mode::Practice => tr(lang, "练习", "practice"),
+                    Mode::Assessment => tr(lang, "考核", "assessment"),
+                };
+                let text = egui::RichText::new(format!(
+                    "{}   {:>5.1}   {}   {} · {} · {}",
+                    short_timestamp(a.ended_at),
+                    a.total,
+                    if a.passed {
+                        tr(lang, "通过", "passed")
+                    } else {
+                        tr(lang, "未通过", "not passed")
+                    },
+                    title,
+                    persona,
+                    mode
+                ))
+                .color(tone(ui, a.passed));
+                if ui.add(egui::Button::new(text).frame(false)).clicked() {
+                    actions.write(DashboardAction::Show(Page::Attempt {
+                        id: a.id,
+                        trainee: a.trainee_id,
+                    }));
+                }
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trainee_sees_only_their_own_pages() {
+        let own = Scope::Own(7);
+        assert!(permitted(own, &Page::Trainee(7)));
+        assert!(!permitted(own, &Page::Trainee(8)));
+        assert!(!permitted(own, &Page::Cohort));
+        assert!(!permitted(
+            own,
+            &Page::Attempt {
+                id: Uuid::nil(),
+                trainee: 8
+            }
+        ));
+        assert!(permitted(Scope::Trainer, &Page::Cohort));
+        assert!(!permitted(Scope::Closed, &Page::Trainee(7)));
+    }
+
+    #[test]
+    fn dates_in_the_filters_are_checked() {
+        let form = FilterForm {
+            since: "2026-11-01".into(),
+            until: "2026-11-30".into(),
+            ..FilterForm::default()
+        };
+        let f = form.filter(Lang::En).unwrap();
+        assert_eq!(
+            f.since,
+            Some(Date::parse("2026-11-01").unwrap().start_secs())
+        );
+        assert_eq!(
+            f.until,
+            Some(Date::parse("2026-12-01").unwrap().start_secs())
+        );
+        let bad = FilterForm {
+            since: "2026-11-31".into(),
+            ..FilterForm::default()
+        };
+        assert!(bad.filter(Lang::Zh).unwrap_err().contains("2026-11-31"));
+    }
+}
