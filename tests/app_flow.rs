@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::state::app::StatesPlugin;
 use complaint_trainer::app::screens::{Preparing, SignInForm};
-use complaint_trainer::app::{self, Action, Attempt, Prefs, RecordsStore, Screen, SignedIn};
-use complaint_trainer::records::{MemoryRecords, Trainee};
+use complaint_trainer::app::{
+    self, Action, Attempt, Prefs, RecordsStore, Screen, SignedIn, Unfinished,
+};
+use complaint_trainer::records::{Filter, Trainee};
 use complaint_trainer::roleplay::{Mode, Phase};
 use complaint_trainer::scenario::{Lang, Sources};
 
@@ -26,7 +28,7 @@ fn test_app(name: &str) -> App {
         &mut app,
         data_dir(name),
         Some(Lang::En),
-        Box::new(MemoryRecords::default()),
+        RecordsStore::in_memory(),
     );
     app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
     app.update();
@@ -50,6 +52,7 @@ fn trainee(name: &str, no: &str) -> Trainee {
         employee_no: no.into(),
         site: "北京店".into(),
         cohort: "2026".into(),
+        ..Trainee::default()
     }
 }
 
@@ -120,11 +123,18 @@ fn registration_refuses_bad_input_then_signs_in() {
         Screen::SignIn,
         "a duplicate number is refused"
     );
-    send(&mut app, Action::SignIn("A1".into()));
+    let id = app
+        .world()
+        .resource::<RecordsStore>()
+        .db
+        .find_trainee("A1")
+        .unwrap()
+        .id;
+    send(&mut app, Action::SignIn(id));
     assert_eq!(screen(&app), Screen::Home);
     assert_eq!(
-        app.world().resource::<Prefs>().0.last_trainee.as_deref(),
-        Some("A1")
+        app.world().resource::<Prefs>().0.last_trainee,
+        Some(id.to_string())
     );
 }
 
@@ -173,10 +183,17 @@ fn a_practice_attempt_runs_to_the_debrief_and_is_recorded() {
     let attempt = app.world().resource::<Attempt>();
     let card = attempt.0.as_ref().unwrap().session.score();
     let records = app.world().resource::<RecordsStore>();
-    let saved = records.0.attempts("B2");
+    let b2 = records.db.find_trainee("B2").unwrap().id;
+    let saved: Vec<_> = records
+        .db
+        .history(b2, &Filter::default())
+        .unwrap()
+        .into_iter()
+        .map(|s| records.db.attempt(s.id).unwrap().unwrap())
+        .collect();
     assert_eq!(saved.len(), 1);
-    assert_eq!(saved[0].total, card.total);
-    assert!(saved[0].passed);
+    assert_eq!(saved[0].score.total, card.total);
+    assert!(saved[0].score.passed);
     assert_eq!(
         saved[0]
             .transcript
@@ -187,7 +204,7 @@ fn a_practice_attempt_runs_to_the_debrief_and_is_recorded() {
         1
     );
     assert_eq!(
-        records.0.best_scores("B2").get("warmup-late-car"),
+        records.db.best_scores(b2).unwrap().get("warmup-late-car"),
         Some(&card.total)
     );
 
@@ -204,7 +221,12 @@ fn a_practice_attempt_runs_to_the_debrief_and_is_recorded() {
     play_through(&mut app, false);
     send(&mut app, Action::Continue);
     assert_eq!(screen(&app), Screen::Debrief);
-    let saved = app.world().resource::<RecordsStore>().0.attempts("B2");
+    let saved = app
+        .world()
+        .resource::<RecordsStore>()
+        .db
+        .history(b2, &Filter::default())
+        .unwrap();
     assert_eq!(saved.len(), 2);
     assert_eq!(saved[1].persona, "angry");
     assert!(!saved[1].passed);
@@ -242,8 +264,9 @@ fn guests_are_not_recorded_and_pause_stops_the_attempt() {
     assert!(
         app.world()
             .resource::<RecordsStore>()
-            .0
-            .trainees()
+            .db
+            .trainees(true)
+            .unwrap()
             .is_empty()
     );
     send(&mut app, Action::Home);
@@ -336,7 +359,7 @@ fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
         &mut app,
         dir.parent().unwrap().join("data"),
         Some(Lang::En),
-        Box::new(MemoryRecords::default()),
+        RecordsStore::in_memory(),
     );
     app::add_scenario_files(
         &mut app,
@@ -370,4 +393,150 @@ fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
         l.library.scenarios.len() == all && l.problems().count() == 0
     });
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
+
+/// An app on a real records file in `dir`, as after a start.
+fn app_on(dir: &std::path::Path) -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, StatesPlugin));
+    let records = RecordsStore::open(dir);
+    assert_eq!(records.problem, None);
+    app::add_logic(&mut app, dir.to_path_buf(), Some(Lang::En), records);
+    app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
+    app.update();
+    app
+}
+
+fn best_choice(app: &App) -> usize {
+    let attempt = app.world().resource::<Attempt>();
+    let session = &attempt.0.as_ref().unwrap().session;
+    let best = session.analysis().best_reply(session.state()).unwrap();
+    session
+        .prompt()
+        .unwrap()
+        .offered
+        .iter()
+        .position(|o| o.index == best)
+        .unwrap()
+}
+
+#[test]
+fn an_unfinished_attempt_is_offered_again_after_a_crash() {
+    let dir = data_dir("resume");
+    let id = {
+        let mut app = app_on(&dir);
+        send(&mut app, Action::Register(trainee("王喆", "R1")));
+        send(
+            &mut app,
+            Action::Start {
+                scenario: "warmup-late-car".into(),
+                persona: None,
+                mode: Mode::Practice,
+            },
+        );
+        wait_for(&mut app, Screen::RolePlay);
+        for _ in 0..2 {
+            let pick = best_choice(&app);
+            send(&mut app, Action::Choose(pick));
+            send(&mut app, Action::Continue);
+        }
+        let id = app.world().resource::<SignedIn>().0.as_ref().unwrap().id;
+        // The app goes away without closing anything: the crash.
+        std::mem::forget(app);
+        id
+    };
+    let mut app = app_on(&dir);
+    send(&mut app, Action::SignIn(id));
+    let offered = app
+        .world()
+        .resource::<Unfinished>()
+        .0
+        .clone()
+        .expect("an unfinished attempt");
+    assert_eq!(offered.transcript.turns.len(), 2);
+    send(&mut app, Action::ResumeUnfinished);
+    wait_for(&mut app, Screen::RolePlay);
+    {
+        let attempt = app.world().resource::<Attempt>();
+        let active = attempt.0.as_ref().unwrap();
+        assert_eq!(active.session.transcript().turns, offered.transcript.turns);
+        assert_eq!(active.started_at, offered.started_at);
+    }
+    play_through(&mut app, true);
+    send(&mut app, Action::Continue);
+    assert_eq!(screen(&app), Screen::Debrief);
+    let db = &app.world().resource::<RecordsStore>().db;
+    assert_eq!(db.history(id, &Filter::default()).unwrap().len(), 1);
+    assert_eq!(
+        db.progress(id).unwrap(),
+        None,
+        "the finished attempt is no longer offered"
+    );
+}
+
+#[test]
+fn the_trainer_area_needs_the_password_and_trainees_see_only_their_own() {
+    use complaint_trainer::app::screens::{
+        Dashboard, DashboardAction, GateAction, Page, Scope, TrainerGate,
+    };
+    let mut app = test_app("trainer");
+    send(&mut app, Action::Register(trainee("王喆", "T1")));
+    let a = app.world().resource::<SignedIn>().0.as_ref().unwrap().id;
+    send(&mut app, Action::SignOut);
+    send(&mut app, Action::Register(trainee("李彧", "T2")));
+    let b = app.world().resource::<SignedIn>().0.as_ref().unwrap().id;
+    send(&mut app, Action::SignOut);
+
+    let gate = |app: &mut App, password: &str, again: &str| {
+        send(app, Action::OpenDashboard);
+        {
+            let mut g = app.world_mut().resource_mut::<TrainerGate>();
+            g.password = password.into();
+            g.again = again.into();
+        }
+        app.world_mut().write_message(GateAction::Submit);
+        app.update();
+        app.update();
+        app.update();
+    };
+    gate(&mut app, "short", "short");
+    assert_eq!(screen(&app), Screen::SignIn);
+    assert!(app.world().resource::<TrainerGate>().error.is_some());
+    assert!(app.world().resource::<TrainerGate>().first_use);
+    gate(&mut app, "班主任的密码 2026", "班主任的密码 2026");
+    assert_eq!(screen(&app), Screen::Dashboard);
+    assert_eq!(app.world().resource::<Dashboard>().scope, Scope::Trainer);
+    assert_eq!(app.world().resource::<Dashboard>().rows.len(), 2);
+    app.world_mut().write_message(DashboardAction::Leave);
+    app.update();
+    app.update();
+    assert_eq!(screen(&app), Screen::SignIn);
+    assert_eq!(
+        app.world().resource::<Dashboard>().scope,
+        Scope::Closed,
+        "leaving closes the area"
+    );
+
+    gate(&mut app, "wrong password", "");
+    assert_eq!(screen(&app), Screen::SignIn);
+    assert!(!app.world().resource::<TrainerGate>().first_use);
+
+    // A trainee opens their own records and nobody else's.
+    send(&mut app, Action::SignIn(a));
+    app.world_mut()
+        .write_message(DashboardAction::Open(Scope::Own(b)));
+    app.update();
+    app.update();
+    assert_eq!(screen(&app), Screen::Home);
+    app.world_mut()
+        .write_message(DashboardAction::Open(Scope::Own(a)));
+    app.update();
+    app.update();
+    assert_eq!(screen(&app), Screen::Dashboard);
+    app.world_mut()
+        .write_message(DashboardAction::Show(Page::Trainee(b)));
+    app.update();
+    let dashboard = app.world().resource::<Dashboard>();
+    assert_eq!(dashboard.page, Page::Trainee(a));
+    assert_eq!(dashboard.trainee.as_ref().map(|t| t.trainee.id), Some(a));
 }
