@@ -63,6 +63,8 @@ fn run_app(display: &str, size: &str, args: &[&str]) -> Output {
         .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
         .env("COMPLAINT_TRAINER_WINDOW", size)
+        // The scripted run then also opens the trainer area (each run has its own data folder).
+        .env("COMPLAINT_TRAINER_PASSWORD", "e2e-trainer-password")
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -200,6 +202,11 @@ fn scripted_best_attempt_in_practice_mode_at_1280x720() {
         "pause",
         "ending",
         "debrief",
+        "my-records",
+        "trainer-password",
+        "trainer-table",
+        "trainee-page",
+        "attempt-page",
     ] {
         assert!(
             names.iter().any(|n| n.ends_with(&format!("-{wanted}.png"))),
@@ -247,6 +254,10 @@ fn scripted_worst_attempt_in_assessment_mode_at_1920x1080() {
     );
     assert!(
         names.iter().any(|n| n.ends_with("-debrief.png")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.ends_with("-trainer-table.png")),
         "{names:?}"
     );
 }

@@ -62,6 +62,7 @@ enum Step {
     TrainerGate,
     TrainerTable,
     TraineePage,
+    AttemptPage,
     Finish,
     Done,
 }
@@ -402,9 +403,26 @@ fn drive(
             }
         }
         Step::TraineePage => {
-            if dashboard.trainee.is_some()
+            if let Some(page) = &dashboard.trainee
                 && !dashboard.stale
                 && autoplay.ready_to_act(&mut commands, "trainee-page")
+            {
+                match page.attempts.last() {
+                    Some(a) => {
+                        dashboard_actions.write(DashboardAction::Show(Page::Attempt {
+                            id: a.id,
+                            trainee: a.trainee_id,
+                        }));
+                        autoplay.go(Step::AttemptPage);
+                    }
+                    None => autoplay.go(Step::Finish),
+                }
+            }
+        }
+        Step::AttemptPage => {
+            if dashboard.attempt.is_some()
+                && !dashboard.stale
+                && autoplay.ready_to_act(&mut commands, "attempt-page")
             {
                 autoplay.go(Step::Finish);
             }

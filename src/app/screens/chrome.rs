@@ -89,6 +89,9 @@ fn frame(
             ui.separator();
             let who = match (&signed_in.0, screen.get()) {
                 (_, Screen::SignIn) => String::new(),
+                (None, Screen::Dashboard) => {
+                    tr(lang, "培训师 / 人事专区", "Trainer and HR area").to_string()
+                }
                 (Some(t), _) => t.label(),
                 (None, _) => tr(lang, "访客（不记录）", "Guest (nothing recorded)").to_string(),
             };

@@ -496,13 +496,13 @@ fn toolbar(
         ui.add(
             egui::TextEdit::singleline(&mut form.since)
                 .hint_text("YYYY-MM-DD")
-                .desired_width(100.0),
+                .desired_width(120.0),
         );
         ui.label(tr(lang, "到", "to"));
         ui.add(
             egui::TextEdit::singleline(&mut form.until)
                 .hint_text("YYYY-MM-DD")
-                .desired_width(100.0),
+                .desired_width(120.0),
         );
         ui.label(tr(lang, "情景", "Scenario"));
         let selected = form
@@ -562,8 +562,15 @@ fn profile_bars(
     catalogue: Option<&Catalogue>,
     lang: Lang,
 ) -> Vec<Bar> {
-    // Lowest first in the data; the two weakest are highlighted, shown in the catalogue's order.
-    let weakest: Vec<&str> = averages.iter().take(2).map(|a| a.id.as_str()).collect();
+    // Lowest first in the data; the two weakest are highlighted (unless they are as good as the
+    // best), shown in the catalogue's order.
+    let top = averages.iter().map(|a| a.average).fold(f64::MIN, f64::max);
+    let weakest: Vec<&str> = averages
+        .iter()
+        .take(2)
+        .filter(|a| a.average < top - 0.5)
+        .map(|a| a.id.as_str())
+        .collect();
     let mut ordered: Vec<&PrincipleAverage> = averages.iter().collect();
     if let Some(c) = catalogue {
         ordered.sort_by_key(|a| {
@@ -586,6 +593,42 @@ fn profile_bars(
             },
         })
         .collect()
+}
+
+/// One clickable row of the trainees' table: text on the left of the first and last columns,
+/// figures aligned on the right, the whole row lit under the pointer.
+fn table_row(
+    ui: &mut egui::Ui,
+    columns: &[(Column, &str, f32)],
+    cells: &[String],
+    height: f32,
+) -> egui::Response {
+    let width: f32 = columns.iter().map(|(_, _, w)| w).sum();
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::click());
+    let painter = ui.painter_at(rect);
+    if response.hovered() {
+        painter.rect_filled(rect, 2.0, ui.visuals().widgets.hovered.weak_bg_fill);
+    }
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    let mut left = rect.left();
+    for (i, ((_, _, w), text)) in columns.iter().zip(cells).enumerate() {
+        let text_left = i == 0 || i + 1 == columns.len();
+        let (x, align) = if text_left {
+            (left + 4.0, egui::Align2::LEFT_CENTER)
+        } else {
+            (left + w - 12.0, egui::Align2::RIGHT_CENTER)
+        };
+        painter.text(
+            egui::pos2(x, rect.center().y),
+            align,
+            text,
+            font.clone(),
+            color,
+        );
+        left += w;
+    }
+    response.on_hover_cursor(egui::CursorIcon::PointingHand)
 }
 
 /// The bars per principle, or a word that there is nothing yet.
@@ -638,6 +681,8 @@ fn cohort_page(
             }
         }
     });
+    // The weakest principle's name takes what the figures leave.
+    let weakest_width = (ui.available_width() - 660.0).clamp(240.0, 420.0);
     let columns: [(Column, &str, f32); 7] = [
         (Column::Name, tr(lang, "学员", "Trainee"), 220.0),
         (Column::Attempts, tr(lang, "练习次数", "Attempts"), 80.0),
@@ -648,7 +693,7 @@ fn cohort_page(
         (
             Column::Weakest,
             tr(lang, "最薄弱原则", "Weakest principle"),
-            240.0,
+            weakest_width,
         ),
     ];
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
@@ -676,31 +721,25 @@ fn cohort_page(
         .max_height(row_height * 14.0)
         .show_rows(ui, row_height, dashboard.rows.len(), |ui, range| {
             for row in &dashboard.rows[range] {
-                ui.horizontal(|ui| {
-                    let cells = [
-                        row.trainee.label(),
-                        row.attempts.to_string(),
-                        row.best_total.map_or(dash.clone(), |v| format!("{v:.1}")),
-                        row.latest_total.map_or(dash.clone(), |v| format!("{v:.1}")),
-                        row.pass_rate
-                            .map_or(dash.clone(), |v| format!("{:.0}%", v * 100.0)),
-                        human_duration(row.practised_secs),
-                        row.weakest.as_ref().map_or(dash.clone(), |w| {
-                            format!(
-                                "{} ({:.0})",
-                                principle_name(catalogue, &w.id, lang),
-                                w.average
-                            )
-                        }),
-                    ];
-                    for ((_, _, width), text) in columns.iter().zip(cells) {
-                        let response = ui
-                            .add_sized([*width, row_height], egui::Button::new(text).frame(false));
-                        if response.clicked() {
-                            actions.write(DashboardAction::Show(Page::Trainee(row.trainee.id)));
-                        }
-                    }
-                });
+                let cells = [
+                    row.trainee.label(),
+                    row.attempts.to_string(),
+                    row.best_total.map_or(dash.clone(), |v| format!("{v:.1}")),
+                    row.latest_total.map_or(dash.clone(), |v| format!("{v:.1}")),
+                    row.pass_rate
+                        .map_or(dash.clone(), |v| format!("{:.0}%", v * 100.0)),
+                    human_duration(row.practised_secs),
+                    row.weakest.as_ref().map_or(dash.clone(), |w| {
+                        format!(
+                            "{} ({:.0})",
+                            principle_name(catalogue, &w.id, lang),
+                            w.average
+                        )
+                    }),
+                ];
+                if table_row(ui, &columns, &cells, row_height).clicked() {
+                    actions.write(DashboardAction::Show(Page::Trainee(row.trainee.id)));
+                }
             }
         });
     ui.add_space(12.0);
@@ -769,8 +808,8 @@ fn trainee_page(
     ui.add_space(8.0);
     ui.strong(tr(
         lang,
-        "每次练习（点击查看讲评）",
-        "Every attempt (click for its debrief)",
+        "每次练习（时间为 UTC，点击查看讲评）",
+        "Every attempt (times in UTC; click for its debrief)",
     ));
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     egui::ScrollArea::vertical()
