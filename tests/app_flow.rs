@@ -507,6 +507,45 @@ fn the_trainer_area_needs_the_password_and_trainees_see_only_their_own() {
     assert_eq!(screen(&app), Screen::Dashboard);
     assert_eq!(app.world().resource::<Dashboard>().scope, Scope::Trainer);
     assert_eq!(app.world().resource::<Dashboard>().rows.len(), 2);
+    // A trainer renames, archives, and creates a cohort from here.
+    use complaint_trainer::app::screens::ManageAction;
+    use complaint_trainer::records::Cohort;
+    for action in [
+        ManageAction::Rename {
+            trainee: a,
+            name: " 王喆喆 ".into(),
+        },
+        ManageAction::Archive {
+            trainee: b,
+            archived: true,
+        },
+        ManageAction::AddCohort(Cohort {
+            name: "2027 春季班".into(),
+            ..Cohort::default()
+        }),
+        ManageAction::MoveTo {
+            trainee: a,
+            cohort: "2027 春季班".into(),
+        },
+    ] {
+        app.world_mut().write_message(action);
+        app.update();
+        app.update();
+    }
+    {
+        let db = &app.world().resource::<RecordsStore>().db;
+        let a_now = db.trainee(a).unwrap();
+        assert_eq!(
+            (a_now.name.as_str(), a_now.cohort.as_str()),
+            ("王喆喆", "2027 春季班")
+        );
+        assert!(db.trainee(b).unwrap().archived);
+        assert_eq!(
+            app.world().resource::<Dashboard>().rows.len(),
+            1,
+            "archived trainees leave the table"
+        );
+    }
     app.world_mut().write_message(DashboardAction::Leave);
     app.update();
     app.update();
@@ -535,7 +574,22 @@ fn the_trainer_area_needs_the_password_and_trainees_see_only_their_own() {
     assert_eq!(screen(&app), Screen::Dashboard);
     app.world_mut()
         .write_message(DashboardAction::Show(Page::Trainee(b)));
+    app.world_mut().write_message(ManageAction::Rename {
+        trainee: a,
+        name: "someone else".into(),
+    });
     app.update();
+    app.update();
+    assert_eq!(
+        app.world()
+            .resource::<RecordsStore>()
+            .db
+            .trainee(a)
+            .unwrap()
+            .name,
+        "王喆喆",
+        "only the trainer area changes records"
+    );
     let dashboard = app.world().resource::<Dashboard>();
     assert_eq!(dashboard.page, Page::Trainee(a));
     assert_eq!(dashboard.trainee.as_ref().map(|t| t.trainee.id), Some(a));

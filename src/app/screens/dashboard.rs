@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::chrome::ScreenView;
 use super::debrief::{ReportInput, attempt_report};
+use super::manage::{ManageAction, ManageForms, new_cohort_form, trainee_controls};
 use super::{Screen, ViewSet};
 use crate::app::charts::{Bar, bars, score_line};
 use crate::app::state::{DataDir, Notices, RecordsStore, ScenarioLibrary, SignedIn};
@@ -68,6 +69,8 @@ pub struct FilterForm {
     pub until: String,
     pub scenario: Option<String>,
     pub mode: Option<Mode>,
+    /// Also list archived trainees (trainer area).
+    pub archived: bool,
 }
 
 impl FilterForm {
@@ -297,10 +300,12 @@ fn load(mut dashboard: ResMut<Dashboard>, records: Res<RecordsStore>) {
     };
     let db = &records.db;
     let result: Result<(), crate::records::RecordsError> = (|| {
+        if dashboard.scope == Scope::Trainer {
+            dashboard.cohorts = db.cohorts()?;
+        }
         match dashboard.page.clone() {
             Page::Cohort => {
-                dashboard.cohorts = db.cohorts()?;
-                let mut rows = db.cohort_table(&filter, false)?;
+                let mut rows = db.cohort_table(&filter, dashboard.form.archived)?;
                 sort_rows(&mut rows, dashboard.sort);
                 dashboard.rows = rows;
                 dashboard.profile = db.principle_profile(&filter)?;
@@ -378,7 +383,9 @@ fn view(
     mut view: ScreenView,
     dashboard: Res<Dashboard>,
     library: Res<ScenarioLibrary>,
+    mut forms: ResMut<ManageForms>,
     mut actions: MessageWriter<DashboardAction>,
+    mut manage: MessageWriter<ManageAction>,
 ) -> Result {
     let (ctx, mut root, lang) = view.begin("dashboard")?;
     if !ctx.egui_wants_keyboard_input() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
@@ -402,10 +409,21 @@ fn view(
             .auto_shrink([false, false])
             .show(ui, |ui| match &dashboard.page {
                 Page::Cohort => {
-                    cohort_page(ui, &dashboard, catalogue.as_deref(), lang, &mut actions)
+                    cohort_page(ui, &dashboard, catalogue.as_deref(), lang, &mut actions);
+                    new_cohort_form(ui, &mut forms, lang, &mut manage);
                 }
                 Page::Trainee(_) => {
                     if let Some(page) = &dashboard.trainee {
+                        if dashboard.scope == Scope::Trainer {
+                            trainee_controls(
+                                ui,
+                                &page.trainee,
+                                &dashboard.cohorts,
+                                &mut forms,
+                                lang,
+                                &mut manage,
+                            );
+                        }
                         trainee_page(ui, page, catalogue.as_deref(), &library, lang, &mut actions);
                     }
                 }
@@ -491,6 +509,9 @@ fn toolbar(
                         ui.selectable_value(&mut form.cohort, Some(c.id), &c.name);
                     }
                 });
+        }
+        if dashboard.scope == Scope::Trainer && dashboard.page == Page::Cohort {
+            ui.checkbox(&mut form.archived, tr(lang, "含已归档", "Archived too"));
         }
         ui.label(tr(lang, "从", "From"));
         ui.add(

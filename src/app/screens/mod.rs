@@ -5,6 +5,7 @@ mod coaching;
 mod dashboard;
 mod debrief;
 mod home;
+mod manage;
 mod preparing;
 mod role_play;
 mod sign_in;
@@ -14,6 +15,7 @@ use bevy::prelude::*;
 
 pub use dashboard::{Dashboard, DashboardAction, Page, Scope};
 pub use home::HomeFilters;
+pub use manage::{ManageAction, ManageForms};
 pub use preparing::{AnalysisCache, Preparing};
 pub use sign_in::SignInForm;
 pub use trainer_gate::{GateAction, TrainerGate};
@@ -54,6 +56,7 @@ pub(super) fn plugin(app: &mut App) {
         role_play::plugin,
         debrief::plugin,
         dashboard::plugin,
+        manage::plugin,
         trainer_gate::plugin,
     ));
 }
