@@ -242,13 +242,60 @@ impl RawSummary {
             ending: self.ending,
             outcome: outcome_of(self.outcome),
             critical: u32::try_from(self.critical).unwrap_or(0),
-            principles: stored::<Vec<LineScore>>(
-                "an attempt's principle scores",
-                &self.principles,
-            )?,
-            steps: stored::<Vec<LineScore>>("an attempt's step scores", &self.steps)?,
+            principles: decode_lines(&self.principles).ok_or_else(|| RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("attempt {}: unreadable principle scores", self.id),
+            })?,
+            steps: decode_lines(&self.steps).ok_or_else(|| RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("attempt {}: unreadable step scores", self.id),
+            })?,
         })
     }
+}
+
+/// Principle or step scores as kept in a row: `id,points,min,max,percent;…` (percent empty when
+/// not tested). Ids are catalogue identifiers (letters, digits, `_`), so the separators never
+/// clash; the form is read a million times by an export, so it is kept simple to parse.
+pub(super) fn encode_lines(lines: &[LineScore]) -> String {
+    let mut out = String::with_capacity(lines.len() * 24);
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        let percent = l.percent.map(|p| p.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{percent}",
+            l.id, l.points, l.min, l.max
+        ));
+    }
+    out
+}
+
+pub(super) fn decode_lines(text: &str) -> Option<Vec<LineScore>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(';')
+        .map(|line| {
+            let mut f = line.split(',');
+            let id = f.next()?.to_string();
+            let points = f.next()?.parse().ok()?;
+            let min = f.next()?.parse().ok()?;
+            let max = f.next()?.parse().ok()?;
+            let percent = match f.next()? {
+                "" => None,
+                p => Some(p.parse().ok()?),
+            };
+            f.next().is_none().then_some(LineScore {
+                id,
+                points,
+                min,
+                max,
+                percent,
+            })
+        })
+        .collect()
 }
 
 /// `WHERE` clauses and their values for a filter over `attempts a JOIN trainees t`.
@@ -1225,8 +1272,8 @@ fn insert_attempt(
         s.ending,
         outcome_text(s.outcome),
         s.critical,
-        json(&s.principles),
-        json(&s.steps),
+        encode_lines(&s.principles),
+        encode_lines(&s.steps),
     ])?;
     let seq = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO transcripts (attempt, score, transcript) VALUES (?1, ?2, ?3)")?
@@ -1257,12 +1304,6 @@ fn insert_attempt(
         }
     }
     Ok(())
-}
-
-/// JSON text of a value for a column; serialising our own types cannot fail in practice, and
-/// if it ever did the column would say so rather than abort the save.
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"unserialisable\":\"{e}\"}}"))
 }
 
 /// A row of the cohort table computed from attempts (when filters other than the cohort apply).
@@ -1310,6 +1351,39 @@ mod tests {
             ..Trainee::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn line_scores_round_trip_in_their_compact_form() {
+        let lines = vec![
+            LineScore {
+                id: "feelings_first".into(),
+                points: -3,
+                min: -6,
+                max: 9,
+                percent: Some(20.0),
+            },
+            LineScore {
+                id: "win_win".into(),
+                points: 0,
+                min: 0,
+                max: 0,
+                percent: None,
+            },
+            LineScore {
+                id: "x".into(),
+                points: 7,
+                min: -2,
+                max: 7,
+                percent: Some(100.0 / 3.0),
+            },
+        ];
+        let text = encode_lines(&lines);
+        assert_eq!(decode_lines(&text), Some(lines));
+        assert_eq!(decode_lines(""), Some(vec![]));
+        for bad in ["a,1,2", "a,1,2,3,x", "a,1,2,3,4,5", "a,b,2,3,"] {
+            assert_eq!(decode_lines(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use std::fmt::{self, Write as _};
 use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -303,9 +304,32 @@ fn export<W: Write>(
     csv.out.write_all(BOM)?;
     let mut header_written = false;
     let mut rows = 0u64;
-    let mut write_failure: Option<io::Error> = None;
-    let streamed = db.for_each_attempt(filter, |attempt, trainee| {
-        let mut write = || -> io::Result<()> {
+    // Reading (SQLite and parsing) and writing (formatting) each take about half the time, so
+    // they run on two threads with rows passed between them.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(AttemptSummary, Arc<Trainee>)>(1024);
+    let (written, streamed) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut current: Option<Arc<Trainee>> = None;
+            db.for_each_attempt(filter, |attempt, trainee| {
+                let shared = match &current {
+                    Some(c) if c.id == trainee.id => c.clone(),
+                    _ => {
+                        let fresh = Arc::new(trainee.clone());
+                        current = Some(fresh.clone());
+                        fresh
+                    }
+                };
+                // The writer stopped (it failed): stop reading; its error is what is reported.
+                sender
+                    .send((attempt, shared))
+                    .map_err(|_| RecordsError::Io {
+                        path: "(export)".into(),
+                        source: io::Error::other("export stopped"),
+                    })
+            })
+        });
+        let mut written: io::Result<()> = Ok(());
+        for (attempt, trainee) in receiver.iter() {
             let steps = step_columns.get_or_insert_with(|| {
                 attempt
                     .steps
@@ -316,30 +340,41 @@ fn export<W: Write>(
                     })
                     .collect()
             });
-            if !header_written {
-                write_header(&mut csv, &principle_columns, steps, lang)?;
-                header_written = true;
-            }
-            write_row(&mut csv, &attempt, trainee, &principle_columns, steps, lang)
-        };
-        match write() {
-            Ok(()) => {
-                rows += 1;
+            let result = if header_written {
                 Ok(())
+            } else {
+                header_written = true;
+                write_header(&mut csv, &principle_columns, steps, lang)
             }
-            Err(e) => {
-                write_failure = Some(e);
-                // Only stops the stream; the write error is what gets reported.
-                Err(RecordsError::Io {
-                    path: "(export)".into(),
-                    source: io::Error::other("export stopped"),
-                })
+            .and_then(|()| {
+                write_row(
+                    &mut csv,
+                    &attempt,
+                    &trainee,
+                    &principle_columns,
+                    steps,
+                    lang,
+                )
+            });
+            match result {
+                Ok(()) => rows += 1,
+                Err(e) => {
+                    written = Err(e);
+                    break;
+                }
             }
         }
+        // Unblocks the reader if the writer stopped early.
+        drop(receiver);
+        let streamed = reader.join().unwrap_or_else(|_| {
+            Err(RecordsError::Io {
+                path: "(export)".into(),
+                source: io::Error::other("the reading thread stopped"),
+            })
+        });
+        (written, streamed)
     });
-    if let Some(e) = write_failure {
-        return Err(ExportError::Io(e));
-    }
+    written?;
     streamed?;
     if !header_written {
         write_header(
@@ -805,51 +840,5 @@ pub(crate) mod tests {
             matches!(&result, Err(ExportError::Io(e)) if e.kind() == io::ErrorKind::StorageFull),
             "{result:?}"
         );
-    }
-
-    /// `cargo test --no-default-features --lib records::export -- --ignored --nocapture`
-    #[test]
-    #[ignore = "slow: writes a large file of attempts"]
-    fn many_rows_export_quickly() {
-        let library = library();
-        let analysis = warmup(&library);
-        let principles = principle_names(&catalogue(&library));
-        // On disk, and without turns (the export never reads them), to keep memory small.
-        let temp = TempDb::new();
-        let db = temp.db();
-        let t = db
-            .add_trainee(&trainee("王喆", "", "北京店", ""))
-            .expect("trainee");
-        let mut record = played(&analysis, t.id, Strategy::Best, 1_790_000_000);
-        record.transcript.turns.clear();
-        let n: i64 = std::env::var("CT_EXPORT_ROWS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(200_000);
-        for chunk in (0..n).collect::<Vec<_>>().chunks(50_000) {
-            let copies: Vec<AttemptRecord> = chunk
-                .iter()
-                .map(|&i| AttemptRecord {
-                    id: Uuid::new_v4(),
-                    ended_at: record.ended_at + i,
-                    ..record.clone()
-                })
-                .collect();
-            db.save_attempts_batch(&copies).expect("save");
-        }
-        let started = std::time::Instant::now();
-        let mut read = 0u64;
-        db.for_each_attempt(&Filter::default(), |_, _| {
-            read += 1;
-            Ok(())
-        })
-        .expect("read");
-        // Reading is most of the cost; this shows how much the writing adds.
-        eprintln!("{read} rows read alone in {:?}", started.elapsed());
-        let started = std::time::Instant::now();
-        let rows = write_attempts(db, &Filter::default(), &principles, Lang::Zh, io::sink())
-            .expect("export");
-        eprintln!("{rows} rows in {:?}", started.elapsed());
-        assert_eq!(rows, n as u64);
     }
 }
