@@ -381,7 +381,7 @@ impl Db {
         let fail = |e| classify(p, e);
         conn.busy_timeout(BUSY_WAIT).map_err(fail)?;
         // A bigger page cache and memory-mapped reads: the dashboard reads many small rows.
-        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")
+        conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 2147418112;")
             .map_err(fail)?;
         // Reading the header finds a file that is not a database before anything is written.
         let version: i64 = conn
