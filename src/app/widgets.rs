@@ -27,6 +27,20 @@ pub fn screen_ui(ctx: &egui::Context, area: Option<egui::Rect>, id: &'static str
     )
 }
 
+/// A date typed in a form: empty is none; anything but `YYYY-MM-DD` says so in the user's language.
+pub fn date_field(text: &str, lang: Lang) -> Result<Option<crate::records::time::Date>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    crate::records::time::Date::parse(text)
+        .map(Some)
+        .ok_or_else(|| match lang {
+            Lang::Zh => format!("“{text}”不是日期，请写成 2026-11-23 这样的格式。"),
+            Lang::En => format!("`{text}` is not a date; write it as 2026-11-23."),
+        })
+}
+
 /// `mm:ss`, or `h:mm:ss` past an hour.
 pub fn clock_text(elapsed: Duration) -> String {
     let s = elapsed.as_secs();

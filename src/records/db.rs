@@ -334,13 +334,18 @@ const TRAINEE_COLUMNS: &str =
     "t.id, t.name, COALESCE(t.employee_no, ''), t.site, COALESCE(c.name, ''), t.archived";
 
 fn trainee_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Trainee> {
+    trainee_at(row, 0)
+}
+
+/// The trainee whose `TRAINEE_COLUMNS` start at column `first`.
+fn trainee_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Trainee> {
     Ok(Trainee {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        employee_no: row.get(2)?,
-        site: row.get(3)?,
-        cohort: row.get(4)?,
-        archived: row.get(5)?,
+        id: row.get(first)?,
+        name: row.get(first + 1)?,
+        employee_no: row.get(first + 2)?,
+        site: row.get(first + 3)?,
+        cohort: row.get(first + 4)?,
+        archived: row.get(first + 5)?,
     })
 }
 
@@ -816,15 +821,7 @@ impl Db {
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             let summary = summary_of_row(row).map_err(|e| self.err(e))?.checked()?;
             if trainee.as_ref().is_none_or(|t| t.id != summary.trainee_id) {
-                let t = Trainee {
-                    id: row.get(17).map_err(|e| self.err(e))?,
-                    name: row.get(18).map_err(|e| self.err(e))?,
-                    employee_no: row.get(19).map_err(|e| self.err(e))?,
-                    site: row.get(20).map_err(|e| self.err(e))?,
-                    cohort: row.get(21).map_err(|e| self.err(e))?,
-                    archived: row.get(22).map_err(|e| self.err(e))?,
-                };
-                trainee = Some(t);
+                trainee = Some(trainee_at(row, 17).map_err(|e| self.err(e))?);
             }
             if let Some(t) = &trainee {
                 each(summary, t)?;

@@ -14,7 +14,7 @@ use super::manage::{ManageAction, ManageForms, new_cohort_form, trainee_controls
 use super::{Screen, ViewSet};
 use crate::app::charts::{Bar, bars, score_line};
 use crate::app::state::{DataDir, Notices, RecordsStore, ScenarioLibrary, SignedIn};
-use crate::app::widgets::{tone, tr};
+use crate::app::widgets::{date_field, tone, tr};
 use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
 use crate::records::time::{Date, human_duration, now_secs, short_timestamp};
 use crate::records::{
@@ -76,25 +76,9 @@ pub struct FilterForm {
 impl FilterForm {
     /// The filter, or which date does not parse.
     pub fn filter(&self, lang: Lang) -> Result<Filter, String> {
-        let date = |text: &str, label_zh: &str, label_en: &str| -> Result<Option<i64>, String> {
-            let text = text.trim();
-            if text.is_empty() {
-                return Ok(None);
-            }
-            Date::parse(text)
-                .map(|d| Some(d.start_secs()))
-                .ok_or_else(|| match lang {
-                    Lang::Zh => {
-                        format!("{label_zh}“{text}”不是日期，请写成 2026-11-23 这样的格式。")
-                    }
-                    Lang::En => {
-                        format!("{label_en} `{text}` is not a date; write it as 2026-11-23.")
-                    }
-                })
-        };
-        let since = date(&self.since, "开始日期", "The start date")?;
+        let since = date_field(&self.since, lang)?.map(Date::start_secs);
         // "Until" includes the day typed.
-        let until = date(&self.until, "结束日期", "The end date")?.map(|u| u + 86_400);
+        let until = date_field(&self.until, lang)?.map(|d| d.start_secs() + 86_400);
         Ok(Filter {
             cohort: self.cohort,
             trainee: None,
@@ -787,32 +771,20 @@ fn trainee_page(
     let passed = attempts.iter().filter(|a| a.passed).count();
     let best = attempts.iter().map(|a| a.total).fold(f64::NAN, f64::max);
     let time: u64 = attempts.iter().map(|a| a.duration_secs).sum();
+    let best = if best.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{best:.1}")
+    };
+    let (n, time) = (attempts.len(), human_duration(time));
     ui.label(match lang {
         Lang::Zh => format!(
-            "{} {} · 练习 {} 次 · 最高 {} · 通过 {} 次 · 共 {}",
-            t.site,
-            t.cohort,
-            attempts.len(),
-            if best.is_nan() {
-                "–".into()
-            } else {
-                format!("{best:.1}")
-            },
-            passed,
-            human_duration(time)
+            "{} {} · 练习 {n} 次 · 最高 {best} · 通过 {passed} 次 · 共 {time}",
+            t.site, t.cohort
         ),
         Lang::En => format!(
-            "{} {} · {} attempts · best {} · {} passed · {} practised",
-            t.site,
-            t.cohort,
-            attempts.len(),
-            if best.is_nan() {
-                "–".into()
-            } else {
-                format!("{best:.1}")
-            },
-            passed,
-            human_duration(time)
+            "{} {} · {n} attempts · best {best} · {passed} passed · {time} practised",
+            t.site, t.cohort
         ),
     });
     ui.add_space(8.0);

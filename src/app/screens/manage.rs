@@ -5,8 +5,7 @@ use bevy_egui::egui;
 
 use super::dashboard::{Dashboard, Scope};
 use crate::app::state::{Notices, Prefs, RecordsStore};
-use crate::app::widgets::tr;
-use crate::records::time::Date;
+use crate::app::widgets::{date_field, tr};
 use crate::records::{Cohort, RecordsError, Trainee};
 use crate::scenario::Lang;
 
@@ -192,17 +191,10 @@ pub fn new_cohort_form(
                         .desired_width(110.0),
                 );
                 if ui.button(tr(lang, "新建", "Create")).clicked() {
-                    let date = |text: &str| -> Result<Option<Date>, String> {
-                        let text = text.trim();
-                        if text.is_empty() {
-                            return Ok(None);
-                        }
-                        Date::parse(text).map(Some).ok_or_else(|| match lang {
-                            Lang::Zh => format!("“{text}”不是日期，请写成 2026-09-01 这样的格式。"),
-                            Lang::En => format!("`{text}` is not a date; write it as 2026-09-01."),
-                        })
-                    };
-                    match (date(&forms.starts), date(&forms.ends)) {
+                    match (
+                        date_field(&forms.starts, lang),
+                        date_field(&forms.ends, lang),
+                    ) {
                         (Ok(starts), Ok(ends)) => {
                             actions.write(ManageAction::AddCohort(Cohort {
                                 starts,
