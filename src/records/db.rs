@@ -139,7 +139,7 @@ fn to_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String, Records
     })
 }
 
-fn mode_of(text: &str) -> Mode {
+pub(super) fn mode_of(text: &str) -> Mode {
     if text == "assessment" {
         Mode::Assessment
     } else {
@@ -147,7 +147,7 @@ fn mode_of(text: &str) -> Mode {
     }
 }
 
-fn outcome_of(text: Option<String>) -> Option<Outcome> {
+pub(super) fn outcome_of(text: Option<&str>) -> Option<Outcome> {
     [
         Outcome::Resolved,
         Outcome::Damaged,
@@ -155,7 +155,7 @@ fn outcome_of(text: Option<String>) -> Option<Outcome> {
         Outcome::Lost,
     ]
     .into_iter()
-    .find(|o| text.as_deref() == Some(o.as_str()))
+    .find(|o| text == Some(o.as_str()))
 }
 
 fn outcome_text(outcome: Option<Outcome>) -> Option<String> {
@@ -171,67 +171,145 @@ pub struct Db {
     known_texts: Mutex<std::collections::HashSet<i64>>,
 }
 
-/// The columns of `attempts` in the order `summary_of_row` reads them.
+/// The columns of `attempts` in the order `StoredBatch::push` reads them.
 const SUMMARY_COLUMNS: &str = "a.id, a.trainee_id, a.scenario, a.scenario_version, a.persona, a.mode, a.seed, \
      a.started_at, a.ended_at, a.duration_secs, a.total, a.passed, a.ending, a.outcome, a.critical, \
      a.principles, a.steps";
 
-fn summary_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSummary> {
-    Ok(RawSummary {
-        id: row.get(0)?,
-        trainee_id: row.get(1)?,
-        scenario: row.get(2)?,
-        scenario_version: row.get(3)?,
-        persona: row.get(4)?,
-        mode: row.get(5)?,
-        seed: row.get(6)?,
-        started_at: row.get(7)?,
-        ended_at: row.get(8)?,
-        duration_secs: row.get(9)?,
-        total: row.get(10)?,
-        passed: row.get(11)?,
-        ending: row.get(12)?,
-        outcome: row.get(13)?,
-        critical: row.get(14)?,
-        principles: row.get(15)?,
-        steps: row.get(16)?,
-    })
+/// Where a text column of a [`StoredRow`] sits in its batch's `text`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    end: u32,
 }
 
-/// A row as SQLite gives it, before the JSON columns are read.
-struct RawSummary {
-    id: String,
-    trainee_id: i64,
-    scenario: String,
-    scenario_version: i64,
-    persona: String,
-    mode: String,
-    seed: i64,
-    started_at: i64,
-    ended_at: i64,
-    duration_secs: i64,
-    total: f64,
-    passed: bool,
-    ending: Option<String>,
-    outcome: Option<String>,
-    critical: i64,
-    principles: String,
-    steps: String,
+fn not_text(column: usize, e: rusqlite::types::FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
 }
 
-impl RawSummary {
-    fn checked(self) -> Result<AttemptSummary, RecordsError> {
-        let id = Uuid::parse_str(&self.id).map_err(|e| RecordsError::Corrupt {
+/// An attempt row as stored (`SUMMARY_COLUMNS`), its text columns as spans of the batch's text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoredRow {
+    pub id: Span,
+    pub trainee_id: i64,
+    pub scenario: Span,
+    pub scenario_version: i64,
+    pub persona: Span,
+    pub mode: Span,
+    pub seed: i64,
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub duration_secs: i64,
+    pub total: f64,
+    pub passed: bool,
+    /// Absent (NULL) and empty are kept apart, as in [`AttemptSummary`].
+    pub ending: Option<Span>,
+    pub outcome: Option<Span>,
+    pub critical: i64,
+    pub principles: Span,
+    pub steps: Span,
+}
+
+/// A run of stored attempt rows with their text in one buffer.
+#[derive(Debug, Default)]
+pub struct StoredBatch {
+    text: String,
+    pub rows: Vec<StoredRow>,
+}
+
+impl StoredBatch {
+    fn with_capacity(rows: usize) -> Self {
+        StoredBatch {
+            text: String::with_capacity(rows * 512),
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+
+    /// The text a span of this batch covers.
+    pub fn get(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    fn keep(&mut self, text: &str) -> Span {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(text);
+        Span {
+            start,
+            end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn text_at(&mut self, row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Span> {
+        let text = row.get_ref(i)?.as_str().map_err(|e| not_text(i, e))?;
+        Ok(self.keep(text))
+    }
+
+    fn optional_text_at(
+        &mut self,
+        row: &rusqlite::Row<'_>,
+        i: usize,
+    ) -> rusqlite::Result<Option<Span>> {
+        let text = row
+            .get_ref(i)?
+            .as_str_or_null()
+            .map_err(|e| not_text(i, e))?;
+        Ok(text.map(|text| self.keep(text)))
+    }
+
+    /// Copies a row read with `SUMMARY_COLUMNS`.
+    fn push(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        let stored = StoredRow {
+            id: self.text_at(row, 0)?,
+            trainee_id: row.get(1)?,
+            scenario: self.text_at(row, 2)?,
+            scenario_version: row.get(3)?,
+            persona: self.text_at(row, 4)?,
+            mode: self.text_at(row, 5)?,
+            seed: row.get(6)?,
+            started_at: row.get(7)?,
+            ended_at: row.get(8)?,
+            duration_secs: row.get(9)?,
+            total: row.get(10)?,
+            passed: row.get(11)?,
+            ending: self.optional_text_at(row, 12)?,
+            outcome: self.optional_text_at(row, 13)?,
+            critical: row.get(14)?,
+            principles: self.text_at(row, 15)?,
+            steps: self.text_at(row, 16)?,
+        };
+        self.rows.push(stored);
+        Ok(())
+    }
+}
+
+impl StoredRow {
+    /// The attempt this row of `batch` holds, its score lines read.
+    fn summary(&self, batch: &StoredBatch) -> Result<AttemptSummary, RecordsError> {
+        let id_text = batch.get(self.id);
+        let id = Uuid::parse_str(id_text).map_err(|e| RecordsError::Corrupt {
             path: "attempts".into(),
-            detail: format!("attempt id {}: {e}", self.id),
+            detail: format!("attempt id {id_text}: {e}"),
         })?;
+        let lines = |span: Span, what: &str| {
+            decode_lines(batch.get(span)).ok_or_else(|| RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("attempt {id_text}: unreadable {what} scores"),
+            })
+        };
         Ok(AttemptSummary {
             id,
             trainee_id: self.trainee_id,
-            scenario: self.scenario,
+            scenario: batch.get(self.scenario).to_string(),
             scenario_version: u32::try_from(self.scenario_version).unwrap_or(0),
-            persona: self.persona,
-            mode: mode_of(&self.mode),
+            persona: batch.get(self.persona).to_string(),
+            mode: mode_of(batch.get(self.mode)),
             // Seeds are stored as the same 64 bits, signed.
             seed: self.seed as u64,
             started_at: self.started_at,
@@ -239,17 +317,11 @@ impl RawSummary {
             duration_secs: u64::try_from(self.duration_secs).unwrap_or(0),
             total: self.total,
             passed: self.passed,
-            ending: self.ending,
-            outcome: outcome_of(self.outcome),
+            ending: self.ending.map(|e| batch.get(e).to_string()),
+            outcome: outcome_of(self.outcome.map(|o| batch.get(o))),
             critical: u32::try_from(self.critical).unwrap_or(0),
-            principles: decode_lines(&self.principles).ok_or_else(|| RecordsError::Corrupt {
-                path: "attempts".into(),
-                detail: format!("attempt {}: unreadable principle scores", self.id),
-            })?,
-            steps: decode_lines(&self.steps).ok_or_else(|| RecordsError::Corrupt {
-                path: "attempts".into(),
-                detail: format!("attempt {}: unreadable step scores", self.id),
-            })?,
+            principles: lines(self.principles, "principle")?,
+            steps: lines(self.steps, "step")?,
         })
     }
 }
@@ -328,6 +400,28 @@ fn filter_sql(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
         values.push(Value::Text(m.as_str().into()));
     }
     (clauses.join(" AND "), values)
+}
+
+/// The query for the attempts that match a filter, `SUMMARY_COLUMNS` then `more_columns`,
+/// joined with their trainee `t` and `more_joins`. One trainee's history reads by time through
+/// its index; everything else reads in the order recorded, the table's own order and one
+/// sequential pass.
+fn attempts_query(
+    filter: &Filter,
+    more_columns: &str,
+    more_joins: &str,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let (clause, values) = filter_sql(filter);
+    let order = if filter.trainee.is_some() {
+        "a.ended_at, a.seq"
+    } else {
+        "a.seq"
+    };
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}{more_columns} FROM attempts a \
+         JOIN trainees t ON t.id = a.trainee_id {more_joins} WHERE {clause} ORDER BY {order}"
+    );
+    (sql, values)
 }
 
 const TRAINEE_COLUMNS: &str =
@@ -800,32 +894,63 @@ impl Db {
         mut each: impl FnMut(AttemptSummary, &Trainee) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         let conn = self.lock()?;
-        let (clause, values) = filter_sql(filter);
-        // One trainee's history reads by time through its index; everything else reads in the
-        // order recorded, which is the table's own order and one sequential pass.
-        let order = if filter.trainee.is_some() {
-            "a.ended_at, a.seq"
-        } else {
-            "a.seq"
-        };
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, {TRAINEE_COLUMNS} FROM attempts a \
-             JOIN trainees t ON t.id = a.trainee_id LEFT JOIN cohorts c ON c.id = t.cohort_id \
-             WHERE {clause} ORDER BY {order}"
+        let (sql, values) = attempts_query(
+            filter,
+            &format!(", {TRAINEE_COLUMNS}"),
+            "LEFT JOIN cohorts c ON c.id = t.cohort_id",
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(values))
             .map_err(|e| self.err(e))?;
         let mut trainee: Option<Trainee> = None;
+        let mut batch = StoredBatch::with_capacity(1);
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let summary = summary_of_row(row).map_err(|e| self.err(e))?.checked()?;
+            batch.clear();
+            batch.push(row).map_err(|e| self.err(e))?;
+            let summary = match batch.rows.first() {
+                Some(stored) => stored.summary(&batch)?,
+                None => continue,
+            };
             if trainee.as_ref().is_none_or(|t| t.id != summary.trainee_id) {
                 trainee = Some(trainee_at(row, 17).map_err(|e| self.err(e))?);
             }
             if let Some(t) = &trainee {
                 each(summary, t)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Streams the attempts that match a filter as stored, `batch_rows` at a time, in the same
+    /// order as [`Db::for_each_attempt`]. Nothing is parsed: text columns are copied into the
+    /// batch, so that an export of a million attempts spends its time writing, not allocating.
+    /// Rows whose trainee is missing are left out, as the joined reads leave them out.
+    pub fn for_each_stored_batch(
+        &self,
+        filter: &Filter,
+        batch_rows: usize,
+        mut each: impl FnMut(StoredBatch) -> Result<(), RecordsError>,
+    ) -> Result<(), RecordsError> {
+        let conn = self.lock()?;
+        let (sql, values) = attempts_query(filter, "", "");
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(values))
+            .map_err(|e| self.err(e))?;
+        let batch_rows = batch_rows.max(1);
+        let mut batch = StoredBatch::with_capacity(batch_rows);
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            batch.push(row).map_err(|e| self.err(e))?;
+            if batch.rows.len() == batch_rows {
+                each(std::mem::replace(
+                    &mut batch,
+                    StoredBatch::with_capacity(batch_rows),
+                ))?;
+            }
+        }
+        if !batch.rows.is_empty() {
+            each(batch)?;
         }
         Ok(())
     }

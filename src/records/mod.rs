@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::roleplay::{Mode, ScoreCard, Transcript};
 use crate::scenario::Outcome;
 
-pub use db::{DB_FILE, Db, RecordsError};
+pub use db::{DB_FILE, Db, RecordsError, Span, StoredBatch, StoredRow};
 pub use trainee::{
     Cohort, MAX_EMPLOYEE_NO_CHARS, MAX_FIELD_CHARS, Trainee, TraineeError, clean_name,
 };

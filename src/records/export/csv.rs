@@ -6,14 +6,16 @@
 //! export writes are never negative in practice (totals, percentages, durations, ids), but one
 //! that is (damaged data) is written as `'-3` rather than bare, so no cell can start a formula.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::{self, BufWriter, Write};
-use std::sync::Arc;
 
 use thiserror::Error;
+use uuid::Uuid;
 
+use crate::records::db::{mode_of, outcome_of};
 use crate::records::time::Date;
-use crate::records::{AttemptSummary, Db, Filter, LineScore, RecordsError, Trainee};
+use crate::records::{Db, Filter, RecordsError, StoredBatch, StoredRow, Trainee};
 use crate::roleplay::Mode;
 use crate::scenario::{Lang, Outcome, Text};
 
@@ -62,6 +64,65 @@ fn write_cell(out: &mut impl Write, cell: &str) -> io::Result<()> {
     }
 }
 
+/// The decimal digits of `value` (with a `-` when `negative`), at the end of `buf`.
+fn integer_text(mut value: u64, negative: bool, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 || at == 0 {
+            break;
+        }
+    }
+    if negative && at > 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // ASCII digits only.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+}
+
+/// A number with at most one decimal as `f64`'s `Display` writes it (`62.5`, `60`, `-0.5`,
+/// never `-0`), or None when `value` is not such a number. `Display` writes the shortest text
+/// that reads back as the same value; for a value that equals tenths/10 that is this text.
+fn tenths_text(value: f64, buf: &mut [u8; 24]) -> Option<&str> {
+    let tenths = (value * 10.0).round();
+    // NaN fails the first test as well as large values.
+    if tenths.abs().partial_cmp(&1e15) != Some(std::cmp::Ordering::Less) || tenths / 10.0 != value {
+        return None;
+    }
+    let tenths = tenths as i64;
+    let (whole, fraction) = (tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10);
+    let mut at = buf.len();
+    if fraction != 0 {
+        at -= 2;
+        buf[at] = b'.';
+        buf[at + 1] = b'0' + fraction as u8;
+    }
+    let mut digits = [0u8; 20];
+    let whole = integer_text(whole, tenths < 0, &mut digits);
+    at -= whole.len();
+    buf[at..at + whole.len()].copy_from_slice(whole.as_bytes());
+    std::str::from_utf8(&buf[at..]).ok()
+}
+
+/// Text `f64`'s `Display` could have written for a finite value other than -0: an optional
+/// `-`, digits, and optionally `.` and more digits, with no needless zeros at either end.
+fn plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole)
+        && (whole == "0" || !whole.starts_with('0'))
+        && fraction.is_none_or(|f| digits(f) && !f.ends_with('0'))
+        // -0 prints as 0 here.
+        && !(text.starts_with('-') && unsigned.bytes().all(|b| b == b'0' || b == b'.'))
+}
+
 /// Writes rows cell by cell, reusing one buffer for formatted values so that a row allocates
 /// nothing of its own.
 struct CsvWriter<W: Write> {
@@ -100,29 +161,75 @@ impl<W: Write> CsvWriter<W> {
         result
     }
 
-    fn number(&mut self, value: impl fmt::Display) -> io::Result<()> {
-        self.formatted(format_args!("{value}"))
+    /// A whole number. Formatted by hand: an export writes ten of them per row, a million rows.
+    fn integer(&mut self, value: i64) -> io::Result<()> {
+        let mut buf = [0u8; 20];
+        let text = integer_text(value.unsigned_abs(), value < 0, &mut buf);
+        self.text(text)
     }
 
-    /// A score as stored (already rounded to one decimal); empty when absent or not a number.
-    fn score(&mut self, value: Option<f64>) -> io::Result<()> {
-        match value {
+    fn unsigned(&mut self, value: u64) -> io::Result<()> {
+        let mut buf = [0u8; 20];
+        let text = integer_text(value, false, &mut buf);
+        self.text(text)
+    }
+
+    /// A score as stored (already rounded to one decimal), written as `f64`'s `Display` writes
+    /// it; empty when not a number.
+    fn score(&mut self, value: f64) -> io::Result<()> {
+        let mut buf = [0u8; 24];
+        match tenths_text(value, &mut buf) {
+            Some(text) => self.text(text),
             // `+ 0.0` turns -0.0 into 0.0, which prints without a sign.
-            Some(v) if v.is_finite() => self.number(v + 0.0),
-            _ => self.text(""),
+            None if value.is_finite() => self.formatted(format_args!("{}", value + 0.0)),
+            None => self.text(""),
         }
     }
 
-    /// `2026-11-23T01:27:31Z`, as `time::iso_timestamp` writes it, without a String per cell.
+    /// A percentage as kept in the score lines (`f64`'s `Display`, or empty): copied when it is
+    /// a plain decimal, otherwise read and written again.
+    fn stored_score(&mut self, text: &str) -> Result<(), ExportError> {
+        if plain_decimal(text) {
+            self.text(text)?;
+        } else if text.is_empty() {
+            self.text("")?;
+        } else {
+            let value: f64 = text.parse().map_err(|_| RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("unreadable score `{text}`"),
+            })?;
+            self.score(value)?;
+        }
+        Ok(())
+    }
+
+    /// `2026-11-23T01:27:31Z`, as `time::iso_timestamp` writes it.
     fn timestamp(&mut self, secs: i64) -> io::Result<()> {
         let date = Date::of_secs(secs);
         let s = secs.rem_euclid(86_400);
-        self.formatted(format_args!(
-            "{date}T{:02}:{:02}:{:02}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        ))
+        if !(0..=9999).contains(&date.year) {
+            return self.formatted(format_args!(
+                "{date}T{:02}:{:02}:{:02}Z",
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            ));
+        }
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let two = |out: &mut [u8; 20], at: usize, v: i64| {
+            out[at] = b'0' + (v / 10 % 10) as u8;
+            out[at + 1] = b'0' + (v % 10) as u8;
+        };
+        let year = i64::from(date.year);
+        two(&mut out, 0, year / 100);
+        two(&mut out, 2, year % 100);
+        two(&mut out, 5, i64::from(date.month));
+        two(&mut out, 8, i64::from(date.day));
+        two(&mut out, 11, s / 3600);
+        two(&mut out, 14, s / 60 % 60);
+        two(&mut out, 17, s % 60);
+        // Digits and separators only: always UTF-8.
+        self.text(std::str::from_utf8(&out).unwrap_or_default())
     }
 
     fn end_row(&mut self) -> io::Result<()> {
@@ -185,13 +292,41 @@ fn write_header<W: Write>(
     csv.end_row()
 }
 
-/// The line with this id; attempts list lines in catalogue order, so the same position is
-/// tried first.
-fn line_for<'a>(lines: &'a [LineScore], position: usize, id: &str) -> Option<&'a LineScore> {
+/// The percentage of each score line in `text` (`id,points,min,max,percent;…`), by id.
+fn split_lines<'a>(text: &'a str, out: &mut Vec<(&'a str, &'a str)>) -> Result<(), ExportError> {
+    out.clear();
+    if text.is_empty() {
+        return Ok(());
+    }
+    for line in text.split(';') {
+        let mut fields = line.split(',');
+        let (Some(id), Some(_points), Some(_min), Some(_max), Some(percent), None) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return Err(RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("unreadable score line `{line}`"),
+            }
+            .into());
+        };
+        out.push((id, percent));
+    }
+    Ok(())
+}
+
+/// The percentage on the line with this id; lines come in catalogue order, so the same
+/// position is tried first.
+fn percent_for<'a>(lines: &[(&'a str, &'a str)], position: usize, id: &str) -> &'a str {
     lines
         .get(position)
-        .filter(|l| l.id == id)
-        .or_else(|| lines.iter().find(|l| l.id == id))
+        .filter(|(line, _)| *line == id)
+        .or_else(|| lines.iter().find(|(line, _)| *line == id))
+        .map_or("", |(_, percent)| percent)
 }
 
 fn mode_text(mode: Mode, lang: Lang) -> &'static str {
@@ -212,44 +347,63 @@ fn outcome_text(outcome: Outcome, lang: Lang) -> &'static str {
     }
 }
 
-fn write_row<W: Write>(
-    csv: &mut CsvWriter<W>,
-    a: &AttemptSummary,
-    t: &Trainee,
-    principles: &[LineColumn],
-    steps: &[LineColumn],
+/// What a row needs besides the attempt: its trainee, the columns, the language, and scratch
+/// space for the score lines.
+struct RowContext<'a> {
+    trainees: &'a HashMap<i64, Trainee>,
+    principles: &'a [LineColumn],
+    steps: &'a [LineColumn],
     lang: Lang,
-) -> io::Result<()> {
-    csv.number(a.id)?;
-    csv.number(a.trainee_id)?;
-    csv.text(&t.name)?;
-    csv.text(&t.employee_no)?;
-    csv.text(&t.site)?;
-    csv.text(&t.cohort)?;
-    csv.text(&a.scenario)?;
-    csv.number(a.scenario_version)?;
-    csv.text(&a.persona)?;
-    csv.text(mode_text(a.mode, lang))?;
-    csv.number(a.seed)?;
+}
+
+fn write_row<'b, W: Write>(
+    csv: &mut CsvWriter<W>,
+    batch: &'b StoredBatch,
+    a: &StoredRow,
+    context: &RowContext<'_>,
+    lines: &mut Vec<(&'b str, &'b str)>,
+) -> Result<(), ExportError> {
+    let lang = context.lang;
+    let id = Uuid::parse_str(batch.get(a.id)).map_err(|e| RecordsError::Corrupt {
+        path: "attempts".into(),
+        detail: format!("attempt id {}: {e}", batch.get(a.id)),
+    })?;
+    let t = context.trainees.get(&a.trainee_id);
+    let trainee_text = |field: fn(&Trainee) -> &str| t.map_or("", field);
+    csv.text(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()))?;
+    csv.integer(a.trainee_id)?;
+    csv.text(trainee_text(|t| &t.name))?;
+    csv.text(trainee_text(|t| &t.employee_no))?;
+    csv.text(trainee_text(|t| &t.site))?;
+    csv.text(trainee_text(|t| &t.cohort))?;
+    csv.text(batch.get(a.scenario))?;
+    csv.integer(i64::from(u32::try_from(a.scenario_version).unwrap_or(0)))?;
+    csv.text(batch.get(a.persona))?;
+    csv.text(mode_text(mode_of(batch.get(a.mode)), lang))?;
+    // Seeds are stored as the same 64 bits, signed.
+    csv.unsigned(a.seed as u64)?;
     csv.timestamp(a.started_at)?;
     csv.timestamp(a.ended_at)?;
-    csv.number(a.duration_secs)?;
-    csv.score(Some(a.total))?;
+    csv.integer(a.duration_secs.max(0))?;
+    csv.score(a.total)?;
     csv.text(match (lang, a.passed) {
         (Lang::En, true) => "true",
         (Lang::En, false) => "false",
         (Lang::Zh, true) => "是",
         (Lang::Zh, false) => "否",
     })?;
-    csv.text(a.ending.as_deref().unwrap_or(""))?;
-    csv.text(a.outcome.map_or("", |o| outcome_text(o, lang)))?;
-    csv.number(a.critical)?;
-    for (lines, columns) in [(&a.principles, principles), (&a.steps, steps)] {
+    csv.text(a.ending.map_or("", |e| batch.get(e)))?;
+    let outcome = outcome_of(a.outcome.map(|o| batch.get(o)));
+    csv.text(outcome.map_or("", |o| outcome_text(o, lang)))?;
+    csv.integer(i64::from(u32::try_from(a.critical).unwrap_or(0)))?;
+    for (text, columns) in [(a.principles, context.principles), (a.steps, context.steps)] {
+        split_lines(batch.get(text), lines)?;
         for (i, c) in columns.iter().enumerate() {
-            csv.score(line_for(lines, i, &c.id).and_then(|l| l.percent))?;
+            csv.stored_score(percent_for(lines, i, &c.id))?;
         }
     }
-    csv.end_row()
+    csv.end_row()?;
+    Ok(())
 }
 
 /// Writes the attempts that match `filter` as CSV, oldest first, one row each, and returns how
@@ -289,6 +443,9 @@ fn named_columns(lines: &[(String, Text)]) -> Vec<LineColumn> {
         .collect()
 }
 
+/// Rows read per batch handed from the reading thread to the writing one.
+const BATCH_ROWS: usize = 512;
+
 fn export<W: Write>(
     db: &Db,
     filter: &Filter,
@@ -300,67 +457,72 @@ fn export<W: Write>(
     let principle_columns = named_columns(principles);
     // Without named steps the columns come from the first attempt, so the header waits for it.
     let mut step_columns: Option<Vec<LineColumn>> = steps.map(named_columns);
+    let trainees: HashMap<i64, Trainee> =
+        db.trainees(true)?.into_iter().map(|t| (t.id, t)).collect();
     let mut csv = CsvWriter::new(out);
     csv.out.write_all(BOM)?;
     let mut header_written = false;
     let mut rows = 0u64;
-    // Reading (SQLite and parsing) and writing (formatting) each take about half the time, so
-    // they run on two threads with rows passed between them.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<(AttemptSummary, Arc<Trainee>)>(1024);
+    // Reading (SQLite) and writing (formatting) run on two threads, with batches of rows as
+    // stored passed between them.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<StoredBatch>(8);
     let (written, streamed) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            let mut current: Option<Arc<Trainee>> = None;
-            db.for_each_attempt(filter, |attempt, trainee| {
-                let shared = match &current {
-                    Some(c) if c.id == trainee.id => c.clone(),
-                    _ => {
-                        let fresh = Arc::new(trainee.clone());
-                        current = Some(fresh.clone());
-                        fresh
-                    }
-                };
+            db.for_each_stored_batch(filter, BATCH_ROWS, |batch| {
                 // The writer stopped (it failed): stop reading; its error is what is reported.
-                sender
-                    .send((attempt, shared))
-                    .map_err(|_| RecordsError::Io {
-                        path: "(export)".into(),
-                        source: io::Error::other("export stopped"),
-                    })
+                sender.send(batch).map_err(|_| RecordsError::Io {
+                    path: "(export)".into(),
+                    source: io::Error::other("export stopped"),
+                })
             })
         });
-        let mut written: io::Result<()> = Ok(());
-        for (attempt, trainee) in receiver.iter() {
-            let steps = step_columns.get_or_insert_with(|| {
-                attempt
-                    .steps
-                    .iter()
-                    .map(|s| LineColumn {
-                        id: s.id.clone(),
-                        name: None,
-                    })
-                    .collect()
-            });
-            let result = if header_written {
-                Ok(())
-            } else {
-                header_written = true;
-                write_header(&mut csv, &principle_columns, steps, lang)
-            }
-            .and_then(|()| {
-                write_row(
-                    &mut csv,
-                    &attempt,
-                    &trainee,
-                    &principle_columns,
-                    steps,
+        let mut written: Result<(), ExportError> = Ok(());
+        'batches: for batch in receiver.iter() {
+            let mut lines = Vec::with_capacity(16);
+            for row in &batch.rows {
+                if !header_written {
+                    header_written = true;
+                    let steps = match step_columns.take() {
+                        Some(named) => named,
+                        None => {
+                            let step_lines =
+                                split_lines(batch.get(row.steps), &mut lines).map(|()| {
+                                    lines
+                                        .iter()
+                                        .map(|(id, _)| LineColumn {
+                                            id: (*id).to_string(),
+                                            name: None,
+                                        })
+                                        .collect()
+                                });
+                            match step_lines {
+                                Ok(columns) => columns,
+                                Err(e) => {
+                                    written = Err(e);
+                                    break 'batches;
+                                }
+                            }
+                        }
+                    };
+                    let header = write_header(&mut csv, &principle_columns, &steps, lang);
+                    step_columns = Some(steps);
+                    if let Err(e) = header {
+                        written = Err(e.into());
+                        break 'batches;
+                    }
+                }
+                let context = RowContext {
+                    trainees: &trainees,
+                    principles: &principle_columns,
+                    steps: step_columns.as_deref().unwrap_or(&[]),
                     lang,
-                )
-            });
-            match result {
-                Ok(()) => rows += 1,
-                Err(e) => {
-                    written = Err(e);
-                    break;
+                };
+                match write_row(&mut csv, &batch, row, &context, &mut lines) {
+                    Ok(()) => rows += 1,
+                    Err(e) => {
+                        written = Err(e);
+                        break 'batches;
+                    }
                 }
             }
         }
@@ -793,13 +955,91 @@ pub(crate) mod tests {
         assert_eq!(cell(""), "");
 
         let mut csv = CsvWriter::new(Vec::new());
-        csv.number(-3).expect("write");
-        csv.score(Some(-0.0)).expect("write");
-        csv.score(Some(72.5)).expect("write");
-        csv.score(Some(f64::NAN)).expect("write");
+        csv.integer(-3).expect("write");
+        csv.score(-0.0).expect("write");
+        csv.score(72.5).expect("write");
+        csv.score(f64::NAN).expect("write");
+        csv.stored_score("-2.5").expect("write");
+        csv.stored_score("-0").expect("write");
+        csv.stored_score("").expect("write");
         csv.end_row().expect("write");
         let bytes = csv.out.into_inner().expect("flush");
-        assert_eq!(String::from_utf8(bytes).expect("utf-8"), "'-3,0,72.5,\r\n");
+        assert_eq!(
+            String::from_utf8(bytes).expect("utf-8"),
+            "'-3,0,72.5,,'-2.5,0,\r\n"
+        );
+        let mut csv = CsvWriter::new(Vec::new());
+        assert!(
+            csv.stored_score("1e").is_err(),
+            "an unreadable score is an error"
+        );
+    }
+
+    /// The hand-written number and time formatting writes what `Display` and
+    /// `time::iso_timestamp` write.
+    #[test]
+    fn numbers_and_times_are_written_as_display_writes_them() {
+        let written = |f: &dyn Fn(&mut CsvWriter<Vec<u8>>)| {
+            let mut csv = CsvWriter::new(Vec::new());
+            f(&mut csv);
+            let bytes = csv.out.into_inner().expect("flush");
+            String::from_utf8(bytes)
+                .expect("utf-8")
+                .trim_start_matches('\'')
+                .to_string()
+        };
+        for v in [0i64, 1, 9, 10, 99, 100, 12_345, -1, -10, i64::MAX, i64::MIN] {
+            assert_eq!(written(&|c| c.integer(v).expect("write")), v.to_string());
+        }
+        for v in [0u64, 7, u64::MAX] {
+            assert_eq!(written(&|c| c.unsigned(v).expect("write")), v.to_string());
+        }
+        for tenths in -20_000i64..=20_000 {
+            let v = tenths as f64 / 10.0;
+            let display = format!("{}", v + 0.0);
+            assert_eq!(written(&|c| c.score(v).expect("write")), display, "{v}");
+            if !display.starts_with('-') {
+                assert!(plain_decimal(&display), "{display}");
+            }
+            let stored = v.to_string();
+            assert_eq!(
+                written(&|c| c.stored_score(&stored).expect("write")),
+                display,
+                "{stored}"
+            );
+        }
+        for v in [1.0 / 3.0, 1e20, -1e-7, 123_456.789, f64::MAX] {
+            let display = format!("{v}");
+            assert_eq!(written(&|c| c.score(v).expect("write")), display);
+            assert_eq!(
+                written(&|c| c.stored_score(&display).expect("write")),
+                display
+            );
+        }
+        for text in ["1.50", "01", "-0.0", "+1", "1.", ".5", "1e3", "0.0"] {
+            assert!(!plain_decimal(text), "{text}");
+        }
+        for secs in [
+            0i64,
+            1,
+            59,
+            86_399,
+            86_400,
+            -1,
+            -86_401,
+            951_782_400,
+            1_790_000_000,
+            4_102_444_799,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_201,
+        ] {
+            assert_eq!(
+                written(&|c| c.timestamp(secs).expect("write")),
+                crate::records::time::iso_timestamp(secs),
+                "{secs}"
+            );
+        }
     }
 
     /// An output that fails after a few bytes, to check that the error is the write's.
