@@ -5,12 +5,13 @@
 //! so exploring every reachable state gives exact figures, not estimates.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use thiserror::Error;
 
 use crate::scenario::{
-    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Scenario, StepIdx, TechniqueIdx,
+    Catalogue, NodeIdx, PersonaIdx, PrincipleIdx, Scenario, StepIdx, TechniqueIdx,
 };
 use crate::scenario::{Condition, validate::strongly_connected};
 
@@ -80,8 +81,8 @@ pub struct Analysis {
     pub scenario: Arc<Scenario>,
     pub catalogue: Arc<Catalogue>,
     pub persona: PersonaIdx,
-    mask: StateMask,
-    index: HashMap<PlayState, u32>,
+    live: Liveness,
+    index: StateMap<PlayState>,
     states: Vec<PlayState>,
     edge_start: Vec<u32>,
     edges: Vec<Edge>,
@@ -119,38 +120,137 @@ fn condition_reads(c: &Condition, mask: &mut StateMask) {
     }
 }
 
-/// The parts of the state this scenario's conditions and rules can ever read.
-fn state_mask(scenario: &Scenario) -> StateMask {
-    let mut mask = StateMask {
-        mood: false,
-        trust: false,
-        facts: 0,
-        flags: 0,
-        turn: false,
+/// The parts of the state a turn reads itself: its replies' conditions and branches, the
+/// escalations checked after every reply, and the order and streak rules its techniques decide.
+fn local_reads(ctx: &Context<'_>, node: NodeIdx) -> StateMask {
+    let mut mask = StateMask::default();
+    let Some(turn) = ctx.turn(node) else {
+        return mask;
     };
-    for e in &scenario.escalations {
-        condition_reads(&e.when, &mut mask);
+    if !turn.replies.is_empty() {
+        for e in &ctx.scenario.escalations {
+            condition_reads(&e.when, &mut mask);
+        }
     }
-    for node in &scenario.nodes {
-        if let NodeKind::Turn(t) = &node.kind {
-            for r in &t.replies {
-                if let Some(c) = &r.requires {
-                    condition_reads(c, &mut mask);
-                }
-                for (c, _) in &r.branches {
-                    condition_reads(c, &mut mask);
-                }
+    let persona = ctx.catalogue.persona(ctx.persona);
+    for r in &turn.replies {
+        if let Some(c) = &r.requires {
+            condition_reads(c, &mut mask);
+        }
+        for (c, _) in &r.branches {
+            condition_reads(c, &mut mask);
+        }
+        for (k, rule) in ctx.catalogue.order_rules.iter().enumerate() {
+            if r.technique_mask & rule.then != 0 {
+                mask.rules |= 1u32 << k;
+            }
+        }
+        for (k, streak) in persona.streaks.iter().enumerate() {
+            if r.technique_mask & (1u64 << streak.technique) != 0 {
+                mask.streaks |= 1u8 << k;
             }
         }
     }
-    let successors: Vec<Vec<NodeIdx>> = (0..scenario.nodes.len())
-        .map(|i| scenario.successors(i as NodeIdx))
-        .collect();
-    mask.turn = strongly_connected(&successors)
-        .iter()
-        .any(|c| c.len() > 1 || successors[c[0] as usize].contains(&c[0]));
     mask
 }
+
+/// For each node, the parts of the state that some condition or rule at that node or after it
+/// reads. Two states at a node that differ only elsewhere have the same futures, so the
+/// analysis keeps one of them: this is what keeps the state space small.
+#[derive(Debug)]
+pub struct Liveness {
+    nodes: Vec<StateMask>,
+}
+
+impl Liveness {
+    fn of(ctx: &Context<'_>) -> Liveness {
+        let scenario = ctx.scenario;
+        let successors: Vec<Vec<NodeIdx>> = (0..scenario.nodes.len())
+            .map(|i| scenario.successors(i as NodeIdx))
+            .collect();
+        let components = strongly_connected(&successors);
+        // The turn number matters only where the conversation can go round in a circle.
+        let cyclic = components
+            .iter()
+            .any(|c| c.len() > 1 || successors[c[0] as usize].contains(&c[0]));
+        let mut nodes = vec![StateMask::default(); scenario.nodes.len()];
+        // Tarjan's algorithm lists a component after every component it leads to, so each
+        // component's successors outside it are final when it is reached.
+        for component in &components {
+            let mut live = StateMask::default();
+            for &n in component {
+                live = live.union(local_reads(ctx, n));
+                for &to in &successors[n as usize] {
+                    live = live.union(nodes[to as usize]);
+                }
+            }
+            // The turn number decides when the turn limit ends a conversation that goes round
+            // in a circle; in a scenario without circles it is left out, as it always was.
+            live.turn = cyclic && component.iter().any(|&n| ctx.turn(n).is_some());
+            for &n in component {
+                nodes[n as usize] = live;
+            }
+        }
+        Liveness { nodes }
+    }
+
+    /// The state as the analysis keeps it: only what can still matter at its node.
+    pub fn project(&self, s: &PlayState) -> PlayState {
+        match self.nodes.get(s.node as usize) {
+            Some(mask) => mask.project(s),
+            // Past the turn limit nothing can matter any more.
+            None => StateMask::default().project(s),
+        }
+    }
+}
+
+/// A fast hash for states (FxHash's mixing step): the analysis hashes millions of small keys
+/// that no outsider chooses, so a DoS-resistant hash buys nothing here.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StateHasher(u64);
+
+impl StateHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for StateHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, v: u8) {
+        self.add(u64::from(v));
+    }
+
+    fn write_u16(&mut self, v: u16) {
+        self.add(u64::from(v));
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.add(u64::from(v));
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The table picks buckets by the low bits, which a multiply mixes least.
+        self.0.rotate_left(26)
+    }
+}
+
+type StateMap<K> = HashMap<K, u32, BuildHasherDefault<StateHasher>>;
 
 impl Analysis {
     pub fn run(
@@ -168,7 +268,6 @@ impl Analysis {
         persona: PersonaIdx,
         max_states: usize,
     ) -> Result<Analysis, AnalysisError> {
-        let mask = state_mask(&scenario);
         let ctx = Context {
             scenario: &scenario,
             catalogue: &catalogue,
@@ -177,18 +276,25 @@ impl Analysis {
         let np = catalogue.principles.len();
         let ns = catalogue.steps.len();
         let p = catalogue.persona(persona);
-        let start = mask.project(&PlayState::start(&scenario, p.start_mood, p.start_trust));
+        let live = Liveness::of(&ctx);
+        let start = live.project(&PlayState::start(&scenario, p.start_mood, p.start_trust));
 
         // Explore breadth-first; a state's edges are stored together when it is expanded.
-        let mut index: HashMap<PlayState, u32> = HashMap::new();
+        let mut index: StateMap<PlayState> = StateMap::default();
         let mut states = vec![start];
         index.insert(start, 0);
         let mut edge_start = Vec::new();
         let mut edges: Vec<Edge> = Vec::new();
-        let mut edge_points: Vec<i32> = Vec::new();
+        // Each edge's points per principle and step, as an index into `point_sets` (rows of
+        // `width`): most edges share a handful of rows, so they are kept once.
+        let width = np + ns;
+        let mut point_sets: Vec<i32> = Vec::new();
+        let mut point_set_ids: HashMap<Box<[i32]>, u32, BuildHasherDefault<StateHasher>> =
+            HashMap::default();
+        let mut edge_points: Vec<u32> = Vec::new();
         let mut stuck = Vec::new();
-        let mut principles_buf = vec![0i32; np];
-        let mut steps_buf = vec![0i32; ns];
+        let mut buf = vec![0i32; width];
+        let mut available = Vec::new();
         let mut cursor = 0usize;
         while cursor < states.len() {
             let state = states[cursor];
@@ -197,22 +303,22 @@ impl Analysis {
             if ctx.is_over(&state) {
                 continue;
             }
-            let available = ctx.available(&state);
+            ctx.available_into(&state, &mut available);
             if available.is_empty() {
                 stuck.push(state.node);
             }
-            for reply in available {
-                principles_buf.iter_mut().for_each(|v| *v = 0);
-                steps_buf.iter_mut().for_each(|v| *v = 0);
+            for &reply in &available {
+                buf.fill(0);
+                let (principles_buf, steps_buf) = buf.split_at_mut(np);
                 let outcome = ctx.apply(
                     &state,
                     reply,
                     &mut PointsScorer {
-                        principles: &mut principles_buf,
-                        steps: &mut steps_buf,
+                        principles: principles_buf,
+                        steps: steps_buf,
                     },
                 );
-                let key = mask.project(&outcome.state);
+                let key = live.project(&outcome.state);
                 let to = match index.get(&key) {
                     Some(&id) => id,
                     None => {
@@ -230,8 +336,16 @@ impl Analysis {
                     to,
                     gain: 0.0,
                 });
-                edge_points.extend_from_slice(&principles_buf);
-                edge_points.extend_from_slice(&steps_buf);
+                let set = match point_set_ids.get(&buf[..]) {
+                    Some(&id) => id,
+                    None => {
+                        let id = (point_sets.len() / width.max(1)) as u32;
+                        point_sets.extend_from_slice(&buf);
+                        point_set_ids.insert(buf.clone().into_boxed_slice(), id);
+                        id
+                    }
+                };
+                edge_points.push(set);
             }
         }
         edge_start.push(edges.len() as u32);
@@ -240,7 +354,10 @@ impl Analysis {
 
         let order = topological_order(states.len(), &edge_start, &edges)?;
         let n = states.len();
-        let width = np + ns;
+        let points_of = |e: usize| {
+            let at = edge_points[e] as usize * width;
+            &point_sets[at..at + width]
+        };
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
         let complete = |s: usize| ctx.is_over(&states[s]);
 
@@ -260,15 +377,17 @@ impl Analysis {
                 }
                 continue;
             }
-            for e in edge_start[s] as usize..edge_start[s + 1] as usize {
-                let to = edges[e].to as usize;
+            let range = edge_start[s] as usize..edge_start[s + 1] as usize;
+            for (edge, &set) in edges[range.clone()].iter().zip(&edge_points[range]) {
+                let to = edge.to as usize;
                 if !alive[to] {
                     continue;
                 }
                 alive[s] = true;
                 paths[s] = paths[s].saturating_add(paths[to]);
+                let points = &point_sets[set as usize * width..(set as usize + 1) * width];
                 for k in 0..width {
-                    let v = edge_points[e * width + k];
+                    let v = points[k];
                     hi[s * width + k] = hi[s * width + k].max(v + hi[to * width + k]);
                     lo[s * width + k] = lo[s * width + k].min(v + lo[to * width + k]);
                 }
@@ -305,10 +424,12 @@ impl Analysis {
                 _ => 0.0,
             })
             .collect();
-        for e in 0..edges.len() {
-            edges[e].gain = (0..np)
-                .map(|k| coeff[k] * f64::from(edge_points[e * width + k]))
-                .sum();
+        let gains: Vec<f64> = point_sets
+            .chunks(width.max(1))
+            .map(|points| (0..np).map(|k| coeff[k] * f64::from(points[k])).sum())
+            .collect();
+        for (edge, &set) in edges.iter_mut().zip(&edge_points) {
+            edge.gain = gains[set as usize];
         }
         let mut best = vec![f64::NEG_INFINITY; n];
         let mut worst = vec![f64::INFINITY; n];
@@ -343,7 +464,7 @@ impl Analysis {
             scenario: scenario.clone(),
             catalogue: catalogue.clone(),
             persona,
-            mask,
+            live,
             index,
             states,
             edge_start,
@@ -362,12 +483,13 @@ impl Analysis {
         };
         // The extreme totals are computed by walking the extreme paths and scoring them with the
         // same formula as any attempt, so that they match a played attempt to the last digit.
-        analysis.best_total = analysis.path_total(&edge_points, width, true);
-        analysis.worst_total = analysis.path_total(&edge_points, width, false);
+        let points_of_edge = |e: usize| points_of(e);
+        analysis.best_total = analysis.path_total(&points_of_edge, true);
+        analysis.worst_total = analysis.path_total(&points_of_edge, false);
         Ok(analysis)
     }
 
-    fn path_total(&self, edge_points: &[i32], width: usize, best: bool) -> f64 {
+    fn path_total<'p>(&self, points_of: &dyn Fn(usize) -> &'p [i32], best: bool) -> f64 {
         let np = self.catalogue.principles.len();
         let mut points = vec![0i32; np];
         let mut state = 0usize;
@@ -391,8 +513,8 @@ impl Analysis {
                 }
             }
             let Some((e, _)) = chosen else { break };
-            for (k, p) in points.iter_mut().enumerate() {
-                *p += edge_points[e * width + k];
+            for (p, v) in points.iter_mut().zip(points_of(e)) {
+                *p += v;
             }
             state = self.edges[e].to as usize;
         }
@@ -426,7 +548,7 @@ impl Analysis {
     /// The replies from a state, each with the best and worst total still reachable after it.
     /// Replies that lead nowhere complete are left out.
     pub fn reply_values(&self, state: &PlayState) -> Vec<(usize, f64, f64)> {
-        let Some(&id) = self.index.get(&self.mask.project(state)) else {
+        let Some(&id) = self.index.get(&self.live.project(state)) else {
             return Vec::new();
         };
         let id = id as usize;

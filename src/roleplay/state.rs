@@ -86,19 +86,42 @@ impl CustomerSnapshot {
     }
 }
 
-/// Which parts of the state a scenario's conditions ever read. The analysis forgets the rest,
-/// which keeps the state space small without changing any result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which parts of the state can still matter: what some condition or rule reads. The analysis
+/// forgets the rest, which keeps the state space small without changing any result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StateMask {
     pub mood: bool,
     pub trust: bool,
     pub facts: u64,
     pub flags: u64,
     pub turn: bool,
+    /// Order rules that can still be decided (bit per rule).
+    pub rules: u32,
+    /// Streak rules whose technique can still be used (bit per rule).
+    pub streaks: u8,
 }
 
 impl StateMask {
+    /// Everything either mask keeps.
+    pub fn union(self, other: StateMask) -> StateMask {
+        StateMask {
+            mood: self.mood || other.mood,
+            trust: self.trust || other.trust,
+            facts: self.facts | other.facts,
+            flags: self.flags | other.flags,
+            turn: self.turn || other.turn,
+            rules: self.rules | other.rules,
+            streaks: self.streaks | other.streaks,
+        }
+    }
+
     pub fn project(&self, s: &PlayState) -> PlayState {
+        let mut streaks = [0; MAX_STREAKS];
+        for (k, (kept, count)) in streaks.iter_mut().zip(&s.streaks).enumerate() {
+            if self.streaks & (1 << k) != 0 {
+                *kept = *count;
+            }
+        }
         PlayState {
             node: s.node,
             turn: if self.turn { s.turn } else { 0 },
@@ -107,10 +130,10 @@ impl StateMask {
             facts: s.facts & self.facts,
             flags: s.flags & self.flags,
             // Once a rule is decided, whether its `before` was seen no longer matters.
-            before_seen: s.before_seen & !s.rules_done,
-            rules_done: s.rules_done,
+            before_seen: s.before_seen & !s.rules_done & self.rules,
+            rules_done: s.rules_done & self.rules,
             escalated: s.escalated,
-            streaks: s.streaks,
+            streaks,
         }
     }
 }

@@ -188,7 +188,8 @@ fn place(file: &str, text: &str, sink: Sink) -> Vec<Diagnostic> {
     if sink.pending.is_empty() {
         return Vec::new();
     }
-    let locator = Locator::scan(text);
+    let paths: Vec<&str> = sink.pending.iter().map(|p| p.path.as_str()).collect();
+    let locator = Locator::scan_for(text, &paths);
     let mut out: Vec<Diagnostic> = sink
         .pending
         .into_iter()

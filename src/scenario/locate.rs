@@ -4,7 +4,7 @@
 //! path and this scanner maps paths back to lines and columns. It never fails: on text it
 //! cannot follow it simply knows fewer paths, and callers fall back to the nearest parent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::diagnostics::Position;
 
@@ -221,7 +221,8 @@ impl<'a> Lexer<'a> {
 }
 
 struct Frame {
-    path: String,
+    /// None when no wanted path goes through this value.
+    path: Option<String>,
     index: usize,
     field: Option<String>,
     is_map: bool,
@@ -229,14 +230,15 @@ struct Frame {
 }
 
 impl Frame {
-    fn child_path(&self) -> String {
-        if let Some(field) = &self.field {
-            join_field(&self.path, field)
+    fn child_path(&self) -> Option<String> {
+        let path = self.path.as_deref()?;
+        Some(if let Some(field) = &self.field {
+            join_field(path, field)
         } else if self.is_map {
-            join_field(&self.path, self.map_key.as_deref().unwrap_or(""))
+            join_field(path, self.map_key.as_deref().unwrap_or(""))
         } else {
-            format!("{}[{}]", self.path, self.index)
-        }
+            format!("{path}[{}]", self.index)
+        })
     }
 }
 
@@ -248,15 +250,64 @@ fn join_field(parent: &str, field: &str) -> String {
     }
 }
 
-/// Positions of every value (and field name) in a RON text, by structural path.
+/// Positions of values (and field names) in a RON text, by structural path.
 #[derive(Debug, Default)]
 pub struct Locator {
     values: HashMap<String, Position>,
 }
 
+/// The paths a scan records: every one, or only those a few diagnostics need (with their
+/// ancestors, for the fallback to the nearest parent). A file of thousands of nodes with two
+/// warnings then builds a few paths per element, not every path in the file.
+enum Wanted {
+    All,
+    Only(HashSet<String>),
+}
+
+impl Wanted {
+    fn only(paths: &[&str]) -> Wanted {
+        let mut set = HashSet::new();
+        set.insert(String::new());
+        for path in paths {
+            set.insert(format!("{path}#field"));
+            let mut cut = *path;
+            loop {
+                set.insert(cut.to_string());
+                match cut.rfind(['.', '[']) {
+                    Some(at) => cut = &cut[..at],
+                    None => break,
+                }
+            }
+        }
+        Wanted::Only(set)
+    }
+
+    fn has(&self, path: &str) -> bool {
+        match self {
+            Wanted::All => true,
+            Wanted::Only(set) => set.contains(path),
+        }
+    }
+}
+
 impl Locator {
+    /// Every path in the text.
     pub fn scan(text: &str) -> Self {
+        Self::scan_wanted(text, &Wanted::All)
+    }
+
+    /// Only what finding `paths` (and their fields) needs; `find` answers as `scan`'s would.
+    pub fn scan_for(text: &str, paths: &[&str]) -> Self {
+        Self::scan_wanted(text, &Wanted::only(paths))
+    }
+
+    fn scan_wanted(text: &str, wanted: &Wanted) -> Self {
         let mut values = HashMap::new();
+        let mut record = |path: &str, pos: Position| {
+            if wanted.has(path) && !values.contains_key(path) {
+                values.insert(path.to_string(), pos);
+            }
+        };
         let mut lexer = Lexer::new(text);
         let mut stack: Vec<Frame> = Vec::new();
         let mut lookahead: Option<(Token, Position)> = None;
@@ -265,12 +316,14 @@ impl Locator {
         };
         // Whether the value about to start follows an identifier (`Turn(`): the parenthesis
         // then belongs to the same value rather than starting a new element.
-        let mut pending_named: Option<String> = None;
+        let mut pending_named: Option<Option<String>> = None;
         while let Some((token, pos)) = next(&mut lookahead, &mut lexer) {
-            let current_path = match (&pending_named, stack.last()) {
+            // None: a path no wanted path goes through, so neither it nor anything under it
+            // is recorded, and its text is never built.
+            let current_path: Option<String> = match (&pending_named, stack.last()) {
                 (Some(path), _) => path.clone(),
-                (None, Some(frame)) => frame.child_path(),
-                (None, None) => String::new(),
+                (None, Some(frame)) => frame.child_path().filter(|p| wanted.has(p)),
+                (None, None) => Some(String::new()),
             };
             match token {
                 Token::Ident(name) => {
@@ -280,24 +333,31 @@ impl Locator {
                         Some((Token::Colon, _)) if pending_named.is_none() => {
                             if let Some(frame) = stack.last_mut() {
                                 frame.field = Some(name);
-                                let field_path = frame.child_path();
-                                values.entry(format!("{field_path}#field")).or_insert(pos);
+                                if let Some(field_path) = frame.child_path() {
+                                    record(&format!("{field_path}#field"), pos);
+                                }
                             }
                         }
                         Some((Token::Open(c), open_pos)) => {
-                            values.entry(current_path.clone()).or_insert(pos);
+                            if let Some(path) = &current_path {
+                                record(path, pos);
+                            }
                             pending_named = Some(current_path);
                             lookahead = Some((Token::Open(c), open_pos));
                         }
                         other => {
-                            values.entry(current_path).or_insert(pos);
+                            if let Some(path) = &current_path {
+                                record(path, pos);
+                            }
                             pending_named = None;
                             lookahead = other;
                         }
                     }
                 }
                 Token::Open(c) => {
-                    values.entry(current_path.clone()).or_insert(pos);
+                    if let Some(path) = &current_path {
+                        record(path, pos);
+                    }
                     pending_named = None;
                     stack.push(Frame {
                         path: current_path,
@@ -327,13 +387,17 @@ impl Locator {
                             frame.map_key = Some(s);
                         }
                         _ => {
-                            values.entry(current_path).or_insert(pos);
+                            if let Some(path) = &current_path {
+                                record(path, pos);
+                            }
                         }
                     }
                 }
                 Token::Scalar => {
                     pending_named = None;
-                    values.entry(current_path).or_insert(pos);
+                    if let Some(path) = &current_path {
+                        record(path, pos);
+                    }
                 }
             }
         }
@@ -406,6 +470,28 @@ mod tests {
         let loc = Locator::scan(SAMPLE);
         assert_eq!(loc.find("nodes[0].replies[7].goto"), Position::new(6, 22));
         assert_eq!(loc.find_field("nodes[0].id"), Position::new(5, 13));
+    }
+
+    #[test]
+    fn a_scan_for_some_paths_finds_them_as_a_full_scan_does() {
+        let all = Locator::scan(SAMPLE);
+        for path in [
+            "id",
+            "nodes[0].id",
+            "nodes[0].replies[0].goto",
+            "nodes[0].replies[0].text.en",
+            "nodes[0].replies[1].requires[0][0]",
+            "nodes[0].replies[7].goto",
+            "nodes[1].id",
+            "map.k",
+            "nowhere.at[3]",
+        ] {
+            let some = Locator::scan_for(SAMPLE, &[path, "nodes[1].id"]);
+            assert_eq!(some.find(path), all.find(path), "{path}");
+            assert_eq!(some.find_field(path), all.find_field(path), "{path}");
+        }
+        let some = Locator::scan_for(SAMPLE, &["nodes[1].id"]);
+        assert!(some.values.len() < all.values.len() / 3);
     }
 
     #[test]
