@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use complaint_trainer::roleplay::parallel::map_on_all_cores;
 use complaint_trainer::roleplay::{Analysis, simulate_random};
 use complaint_trainer::scenario::load::{self, SourceFile, embedded_catalogue};
 use complaint_trainer::scenario::validate::CatalogueIds;
@@ -145,27 +146,53 @@ fn main() {
         .expect("the bundled catalogue loads");
     let personas = catalogue.personas.len();
 
-    let load_and_analyse = |sources: &Sources| {
+    // Every scenario under every behaviour type (what `check` does), or under its own type
+    // only (what `list` does); on one core, or on all of them as `check` and `list` run.
+    let load_and_analyse = |sources: &Sources, every_type: bool, all_cores: bool| {
         let library = sources.load();
         let catalogue = library.catalogue.clone().expect("catalogue");
-        let mut states = 0;
-        for scenario in &library.scenarios {
-            for p in 0..catalogue.personas.len() {
-                states += Analysis::run(scenario.clone(), catalogue.clone(), p as u8)
-                    .expect("analysis")
-                    .state_count();
-            }
-        }
-        states
+        let jobs: Vec<(usize, u8)> = library
+            .scenarios
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                let types: Vec<u8> = if every_type {
+                    (0..catalogue.personas.len() as u8).collect()
+                } else {
+                    vec![s.persona]
+                };
+                types.into_iter().map(move |p| (i, p))
+            })
+            .collect();
+        let analyse = |&(i, p): &(usize, u8)| {
+            Analysis::run(library.scenarios[i].clone(), catalogue.clone(), p)
+                .expect("analysis")
+                .state_count()
+        };
+        let states: Vec<usize> = if all_cores {
+            map_on_all_cores(&jobs, analyse)
+        } else {
+            jobs.iter().map(analyse).collect()
+        };
+        states.iter().sum::<usize>()
     };
-    let read_too = time(1, || load_and_analyse(&source.sources()));
-    let in_memory = time(1, || load_and_analyse(&bundled));
-    println!(
-        "bundled set ({} scenarios × {personas} behaviour types): read + load + validate + analyse {:.2} ms (from memory {:.2} ms)",
-        library.scenarios.len(),
-        read_too.as_secs_f64() * 1e3,
-        in_memory.as_secs_f64() * 1e3
-    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (every_type, label) in [
+        (true, format!("× {personas} behaviour types")),
+        (false, "× own behaviour type".to_string()),
+    ] {
+        let mut states = 0;
+        let one_core = time(5, || states = load_and_analyse(&bundled, every_type, false));
+        let all_cores = time(5, || load_and_analyse(&bundled, every_type, true));
+        let read_too = time(5, || load_and_analyse(&source.sources(), every_type, true));
+        println!(
+            "bundled set ({} scenarios {label}, {states} states): load + validate + analyse {:.1} ms on one core, {:.1} ms on {cores} cores ({:.1} ms reading the files too)",
+            library.scenarios.len(),
+            one_core.as_secs_f64() * 1e3,
+            all_cores.as_secs_f64() * 1e3,
+            read_too.as_secs_f64() * 1e3
+        );
+    }
 
     let (cat, _) = load::catalogue(&embedded_catalogue());
     let cat = Arc::new(cat.expect("catalogue"));

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::roleplay::score::round1;
 
 use crate::roleplay::Analysis;
+use crate::roleplay::parallel::map_on_all_cores;
 use crate::scenario::Text;
 
 use super::Env;
@@ -44,10 +45,12 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let Some(catalogue) = &library.catalogue else {
         anyhow::bail!("the catalogue did not load; run `complaint-trainer check` for details");
     };
+    let analyses = map_on_all_cores(&library.scenarios, |scenario| {
+        Analysis::run(scenario.clone(), catalogue.clone(), scenario.persona)
+    });
     let mut entries = Vec::new();
-    for scenario in &library.scenarios {
-        let analysis = Analysis::run(scenario.clone(), catalogue.clone(), scenario.persona)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", scenario.source))?;
+    for (scenario, analysis) in library.scenarios.iter().zip(analyses) {
+        let analysis = analysis.map_err(|e| anyhow::anyhow!("{}: {e}", scenario.source))?;
         entries.push(Entry {
             id: scenario.id.clone(),
             version: scenario.version,

@@ -5,6 +5,7 @@
 //! so exploring every reachable state gives exact figures, not estimates.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
@@ -319,15 +320,15 @@ impl Analysis {
                     },
                 );
                 let key = live.project(&outcome.state);
-                let to = match index.get(&key) {
-                    Some(&id) => id,
-                    None => {
+                let to = match index.entry(key) {
+                    Entry::Occupied(known) => *known.get(),
+                    Entry::Vacant(new) => {
                         if states.len() >= max_states {
                             return Err(AnalysisError::TooComplex);
                         }
                         let id = states.len() as u32;
                         states.push(key);
-                        index.insert(key, id);
+                        new.insert(id);
                         id
                     }
                 };
@@ -366,6 +367,7 @@ impl Analysis {
         let mut lo = vec![i32::MAX; n * width];
         let mut alive = vec![false; n];
         let mut paths = vec![0u128; n];
+        let (mut best_hi, mut best_lo) = (vec![0i32; width], vec![0i32; width]);
         for &s in order.iter().rev() {
             let s = s as usize;
             if terminal(s) {
@@ -378,6 +380,8 @@ impl Analysis {
                 continue;
             }
             let range = edge_start[s] as usize..edge_start[s + 1] as usize;
+            best_hi.fill(i32::MIN);
+            best_lo.fill(i32::MAX);
             for (edge, &set) in edges[range.clone()].iter().zip(&edge_points[range]) {
                 let to = edge.to as usize;
                 if !alive[to] {
@@ -386,12 +390,20 @@ impl Analysis {
                 alive[s] = true;
                 paths[s] = paths[s].saturating_add(paths[to]);
                 let points = &point_sets[set as usize * width..(set as usize + 1) * width];
-                for k in 0..width {
-                    let v = points[k];
-                    hi[s * width + k] = hi[s * width + k].max(v + hi[to * width + k]);
-                    lo[s * width + k] = lo[s * width + k].min(v + lo[to * width + k]);
+                let rows = to * width..(to + 1) * width;
+                for ((((h, l), v), th), tl) in best_hi
+                    .iter_mut()
+                    .zip(best_lo.iter_mut())
+                    .zip(points)
+                    .zip(&hi[rows.clone()])
+                    .zip(&lo[rows])
+                {
+                    *h = (*h).max(v + th);
+                    *l = (*l).min(v + tl);
                 }
             }
+            hi[s * width..(s + 1) * width].copy_from_slice(&best_hi);
+            lo[s * width..(s + 1) * width].copy_from_slice(&best_lo);
         }
         if !alive[0] {
             return Err(AnalysisError::NoCompletePath);

@@ -8,6 +8,7 @@ use crate::scenario::{Catalogue, NodeIdx, NodeKind, Scenario};
 use crate::scenario::{Diagnostic, Sources};
 
 use super::analysis::{Analysis, AnalysisError};
+use super::parallel::map_on_all_cores;
 
 /// Runs the analysis for every behaviour type and reports what none of them can fix.
 /// Returns the pending diagnostics and the analyses that succeeded.
@@ -20,8 +21,12 @@ pub fn analyse_all(
     let mut analyses = Vec::new();
     let mut reached = vec![false; scenario.nodes.len()];
     let mut stuck: Vec<(NodeIdx, String)> = Vec::new();
-    for (p, persona) in catalogue.personas.iter().enumerate() {
-        match Analysis::run_with_limit(scenario.clone(), catalogue.clone(), p as u8, max_states) {
+    let personas: Vec<u8> = (0..catalogue.personas.len()).map(|p| p as u8).collect();
+    let results = map_on_all_cores(&personas, |&p| {
+        Analysis::run_with_limit(scenario.clone(), catalogue.clone(), p, max_states)
+    });
+    for (persona, result) in catalogue.personas.iter().zip(results) {
+        match result {
             Ok(a) => {
                 for &e in &a.endings {
                     reached[e as usize] = true;

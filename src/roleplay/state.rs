@@ -1,5 +1,7 @@
 //! The state of a role play between turns: where it is, the customer's mood and trust, what is known.
 
+use std::hash::{Hash, Hasher};
+
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Condition, MAX_STREAKS, NodeIdx, PersonaIdx, SCALE_MAX, Scenario};
@@ -8,7 +10,7 @@ use crate::scenario::{Condition, MAX_STREAKS, NodeIdx, PersonaIdx, SCALE_MAX, Sc
 pub const TIMEOUT_NODE: NodeIdx = NodeIdx::MAX;
 
 /// Everything that decides what happens next. Small and `Copy`, so the analysis can hash millions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlayState {
     pub node: NodeIdx,
     pub turn: u16,
@@ -27,6 +29,24 @@ pub struct PlayState {
     pub escalated: u32,
     /// Consecutive replies using each streak rule's technique.
     pub streaks: [u8; MAX_STREAKS],
+}
+
+/// Hashes the state as six words rather than field by field: the analysis hashes every state
+/// it meets. Equal states give equal words, as `Eq` requires.
+impl Hash for PlayState {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(
+            u64::from(self.node)
+                | u64::from(self.turn) << 32
+                | u64::from(self.mood) << 48
+                | u64::from(self.trust) << 56,
+        );
+        h.write_u64(self.facts);
+        h.write_u64(self.flags);
+        h.write_u64(u64::from(self.before_seen) | u64::from(self.rules_done) << 32);
+        h.write_u64(u64::from(self.escalated));
+        h.write_u64(u64::from_le_bytes(self.streaks));
+    }
 }
 
 impl PlayState {
