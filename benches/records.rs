@@ -136,6 +136,17 @@ fn main() {
         .expect("table")
         .len()
     });
+    time("cohort table, all trainees, last 30 days", &mut || {
+        db.cohort_table(
+            &Filter {
+                since: Some(since),
+                ..Filter::default()
+            },
+            false,
+        )
+        .expect("table")
+        .len()
+    });
     let trainee = db.trainees(false).expect("trainees")[0].id;
     time("one trainee's history", &mut || {
         db.history(trainee, &Filter::default())

@@ -594,3 +594,27 @@ fn the_trainer_area_needs_the_password_and_trainees_see_only_their_own() {
     assert_eq!(dashboard.page, Page::Trainee(a));
     assert_eq!(dashboard.trainee.as_ref().map(|t| t.trainee.id), Some(a));
 }
+
+#[test]
+fn with_unusable_records_the_trainer_area_stays_closed() {
+    use complaint_trainer::app::screens::TrainerGate;
+    let dir = data_dir("unusable");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(complaint_trainer::records::DB_FILE);
+    std::fs::write(&file, b"not a database, and not to be overwritten").unwrap();
+    let records = RecordsStore::open(&dir);
+    assert!(records.problem.is_some());
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, StatesPlugin));
+    app::add_logic(&mut app, dir.clone(), Some(Lang::En), records);
+    app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
+    app.update();
+    send(&mut app, Action::OpenDashboard);
+    assert!(!app.world().resource::<TrainerGate>().open);
+    assert_eq!(screen(&app), Screen::SignIn);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"not a database, and not to be overwritten"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

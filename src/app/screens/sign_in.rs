@@ -188,7 +188,15 @@ fn view(
                     }
                     ui.add_space(12.0);
                     if ui
-                        .button(tr(lang, "培训师 / 人事专区…", "Trainer and HR area…"))
+                        .add_enabled(
+                            records_problem.is_none(),
+                            egui::Button::new(tr(lang, "培训师 / 人事专区…", "Trainer and HR area…")),
+                        )
+                        .on_disabled_hover_text(tr(
+                            lang,
+                            "成绩记录无法使用，因此没有可查看的记录。",
+                            "The records cannot be used, so there is nothing to show.",
+                        ))
                         .clicked()
                     {
                         actions.write(Action::OpenDashboard);

@@ -50,7 +50,9 @@ fn open_gate(
     records: Res<RecordsStore>,
 ) {
     for action in actions.read() {
-        if *action == Action::OpenDashboard {
+        // Without the records file there is nothing to show, and a password set now would be
+        // forgotten when the app closes.
+        if *action == Action::OpenDashboard && records.problem.is_none() {
             *gate = TrainerGate {
                 open: true,
                 first_use: !password::is_set(&records.db).unwrap_or(false),

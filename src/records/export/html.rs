@@ -13,6 +13,7 @@ use crate::records::{
 use crate::roleplay::Mode;
 use crate::scenario::{Lang, Text};
 
+use super::ExportRequest;
 use super::csv::ExportError;
 
 /// The one URL a report contains: SVG's namespace, which is a name and is never fetched.
@@ -497,20 +498,46 @@ fn no_attempts(page: &mut Page) {
 
 // ---- the reports ----
 
-/// One trainee's report: who they are, headline figures, their totals over time, their average
-/// per principle with the weakest marked, and every attempt. `principles` and `scenario_titles`
-/// are (id, name) from the catalogue and library; `pass_mark` is the catalogue's.
-#[allow(clippy::too_many_arguments)]
-pub fn trainee_report(
-    db: &Db,
-    trainee_id: i64,
-    filter: &Filter,
-    principles: &[(String, Text)],
-    scenario_titles: &[(String, Text)],
+/// What a report reads from its request.
+struct Report<'a> {
+    filter: &'a Filter,
+    /// (id, name) from the catalogue.
+    principles: &'a [(String, Text)],
+    /// (id, title) from the library.
+    scenario_titles: &'a [(String, Text)],
     lang: Lang,
     pass_mark: f64,
     generated_at: i64,
+}
+
+impl<'a> Report<'a> {
+    fn of(request: &'a ExportRequest<'a>) -> Self {
+        Report {
+            filter: &request.filter,
+            principles: &request.names.principles,
+            scenario_titles: &request.names.titles,
+            lang: request.lang,
+            pass_mark: request.names.pass_mark,
+            generated_at: request.generated_at,
+        }
+    }
+}
+
+/// One trainee's report: who they are, headline figures, their totals over time, their average
+/// per principle with the weakest marked, and every attempt.
+pub fn trainee_report(
+    db: &Db,
+    trainee_id: i64,
+    request: &ExportRequest<'_>,
 ) -> Result<String, ExportError> {
+    let Report {
+        filter,
+        principles,
+        scenario_titles,
+        lang,
+        pass_mark,
+        generated_at,
+    } = Report::of(request);
     let trainee = db.trainee(trainee_id)?;
     let attempts = db.history(trainee_id, filter)?;
     let mut page = Page::new(lang);
@@ -647,16 +674,15 @@ fn attempts_table(
 
 /// A cohort's report (or everyone's, when the filter names no cohort): the cohort, headline
 /// figures, one row per trainee, and the cohort's average per principle with the weakest marked.
-#[allow(clippy::too_many_arguments)]
-pub fn cohort_report(
-    db: &Db,
-    filter: &Filter,
-    principles: &[(String, Text)],
-    scenario_titles: &[(String, Text)],
-    lang: Lang,
-    pass_mark: f64,
-    generated_at: i64,
-) -> Result<String, ExportError> {
+pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, ExportError> {
+    let Report {
+        filter,
+        principles,
+        scenario_titles,
+        lang,
+        pass_mark,
+        generated_at,
+    } = Report::of(request);
     let cohort: Option<Cohort> = match filter.cohort {
         Some(id) => Some(
             db.cohorts()?
@@ -810,7 +836,54 @@ mod tests {
     use crate::records::export::csv::tests::{
         catalogue, library, played, principle_names, scenario_titles, trainee, warmup,
     };
+    use crate::records::export::{ExportFormat, Names};
     use crate::roleplay::Strategy;
+
+    /// A report as the export writes it, from the figures the tests have at hand.
+    fn report_request<'a>(names: &'a Names, filter: &Filter, lang: Lang) -> ExportRequest<'a> {
+        ExportRequest {
+            format: ExportFormat::Html,
+            filter: filter.clone(),
+            names,
+            lang,
+            home_page: String::new(),
+            generated_at: NOW,
+        }
+    }
+
+    fn names(principles: &[(String, Text)], titles: &[(String, Text)], pass_mark: f64) -> Names {
+        Names {
+            principles: principles.to_vec(),
+            titles: titles.to_vec(),
+            pass_mark,
+            ..Names::default()
+        }
+    }
+
+    fn trainee_page(
+        db: &Db,
+        trainee_id: i64,
+        filter: &Filter,
+        principles: &[(String, Text)],
+        titles: &[(String, Text)],
+        lang: Lang,
+        pass_mark: f64,
+    ) -> Result<String, ExportError> {
+        let names = names(principles, titles, pass_mark);
+        trainee_report(db, trainee_id, &report_request(&names, filter, lang))
+    }
+
+    fn cohort_page(
+        db: &Db,
+        filter: &Filter,
+        principles: &[(String, Text)],
+        titles: &[(String, Text)],
+        lang: Lang,
+        pass_mark: f64,
+    ) -> Result<String, ExportError> {
+        let names = names(principles, titles, pass_mark);
+        cohort_report(db, &report_request(&names, filter, lang))
+    }
 
     const XSS: &str = "<script>alert(1)</script>";
     const NOW: i64 = 1_790_100_000;
@@ -890,7 +963,7 @@ mod tests {
             .expect("save");
         let history = db.history(t.id, &Filter::default()).expect("history");
 
-        let html = trainee_report(
+        let html = trainee_page(
             &db,
             t.id,
             &Filter::default(),
@@ -898,7 +971,6 @@ mod tests {
             &titles,
             Lang::En,
             catalogue.pass_mark,
-            NOW,
         )
         .expect("report");
         assert_document(&html, "en");
@@ -939,7 +1011,7 @@ mod tests {
         );
         assert_eq!(html.matches("<rect").count(), tested);
 
-        let zh = trainee_report(
+        let zh = trainee_page(
             &db,
             t.id,
             &Filter::default(),
@@ -947,7 +1019,6 @@ mod tests {
             &titles,
             Lang::Zh,
             catalogue.pass_mark,
-            NOW,
         )
         .expect("report");
         assert_document(&zh, "zh-CN");
@@ -980,8 +1051,7 @@ mod tests {
             ..Filter::default()
         };
         let titles = vec![("warmup-late-car".to_string(), Text::new("<迟到>", "<Late>"))];
-        let html =
-            trainee_report(&db, t.id, &filter, &[], &titles, Lang::Zh, 80.0, NOW).expect("report");
+        let html = trainee_page(&db, t.id, &filter, &[], &titles, Lang::Zh, 80.0).expect("report");
         assert_offline(&html);
         assert!(!html.contains("<svg"));
         assert!(html.contains("尚无练习记录"));
@@ -990,7 +1060,7 @@ mod tests {
         assert!(html.contains("情景：&lt;迟到&gt;"));
         assert!(html.contains("考核"));
         assert!(matches!(
-            trainee_report(&db, t.id + 100, &filter, &[], &titles, Lang::Zh, 80.0, NOW),
+            trainee_page(&db, t.id + 100, &filter, &[], &titles, Lang::Zh, 80.0),
             Err(ExportError::Records(RecordsError::UnknownTrainee(_)))
         ));
     }
@@ -1037,14 +1107,13 @@ mod tests {
             cohort: Some(cohort.id),
             ..Filter::default()
         };
-        let html = cohort_report(
+        let html = cohort_page(
             &db,
             &filter,
             &principles,
             &titles,
             Lang::En,
             catalogue.pass_mark,
-            NOW,
         )
         .expect("report");
         assert_document(&html, "en");
@@ -1079,14 +1148,13 @@ mod tests {
         let profile = db.principle_profile(&filter).expect("profile");
         assert_eq!(html.matches("<rect").count(), profile.len());
 
-        let everyone = cohort_report(
+        let everyone = cohort_page(
             &db,
             &Filter::default(),
             &principles,
             &titles,
             Lang::Zh,
             catalogue.pass_mark,
-            NOW,
         )
         .expect("report");
         assert_document(&everyone, "zh-CN");
@@ -1101,7 +1169,7 @@ mod tests {
             ..Filter::default()
         };
         assert!(matches!(
-            cohort_report(&db, &missing, &principles, &titles, Lang::En, 80.0, NOW),
+            cohort_page(&db, &missing, &principles, &titles, Lang::En, 80.0),
             Err(ExportError::Records(RecordsError::UnknownCohort(_)))
         ));
     }

@@ -177,25 +177,8 @@ pub fn write_export(
         }
         ExportFormat::Html => {
             let page = match request.filter.trainee {
-                Some(id) => html::trainee_report(
-                    db,
-                    id,
-                    &request.filter,
-                    &names.principles,
-                    &names.titles,
-                    request.lang,
-                    names.pass_mark,
-                    request.generated_at,
-                )?,
-                None => html::cohort_report(
-                    db,
-                    &request.filter,
-                    &names.principles,
-                    &names.titles,
-                    request.lang,
-                    names.pass_mark,
-                    request.generated_at,
-                )?,
+                Some(id) => html::trainee_report(db, id, request)?,
+                None => html::cohort_report(db, request)?,
             };
             out.write_all(page.as_bytes())?;
             Ok(1)
