@@ -3,7 +3,8 @@
 //! cohort table, a trainee's history, and a CSV export of everything.
 //!
 //! `cargo bench --bench records` (release). `CT_BENCH_ATTEMPTS` changes the count,
-//! `CT_BENCH_DIR` keeps the database (and reuses it on the next run).
+//! `CT_BENCH_DIR` keeps the database (and reuses it on the next run), `CT_BENCH_SHUFFLED=1`
+//! records the attempts out of time order.
 
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ fn main() {
     let trainees = 2_000;
     let cohorts = 40;
     let keep = std::env::var_os("CT_BENCH_DIR").map(std::path::PathBuf::from);
+    let shuffled = std::env::var("CT_BENCH_SHUFFLED").is_ok_and(|v| v == "1");
     let dir = keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("ct-bench-records-{}", std::process::id()))
     });
@@ -51,7 +53,14 @@ fn main() {
         let year = 365 * 86_400;
         let mut batch = Vec::with_capacity(10_000);
         for i in existing as usize..attempts {
-            let ended = now - year + rng.random_range(0..year);
+            // Attempts are recorded as they end, so the table's order follows time (with a
+            // minute of jitter), as in a real records file. `CT_BENCH_SHUFFLED=1` spreads the
+            // times at random instead: the worst case for reading a date range.
+            let ended = if shuffled {
+                now - year + rng.random_range(0..year)
+            } else {
+                now - year + year * i as i64 / attempts as i64 + rng.random_range(0..60)
+            };
             let trainee = ids[rng.random_range(0..ids.len())];
             batch.push(templates.attempt(&mut rng, trainee, ended));
             if batch.len() == 10_000 || i + 1 == attempts {

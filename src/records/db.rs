@@ -17,11 +17,14 @@ use super::packed;
 use super::time::{Date, now_secs};
 use super::{
     AttemptRecord, AttemptSummary, Cohort, Filter, InProgress, LineScore, PrincipleAverage,
-    Trainee, TraineeError, TraineeRow, clean_name, sort_weakest_first,
+    PrincipleTally, Trainee, TraineeError, TraineeRow, clean_name, sort_weakest_first,
 };
 
 /// The records file's name in the data folder.
 pub const DB_FILE: &str = "records.sqlite3";
+
+/// Rows per batch when a table or profile streams the attempts it reads.
+const STREAM_BATCH: usize = 1024;
 
 /// How long a write waits for another program that holds the file.
 const BUSY_WAIT: Duration = Duration::from_secs(3);
@@ -345,22 +348,11 @@ pub(super) fn encode_lines(lines: &[LineScore]) -> String {
 }
 
 pub(super) fn decode_lines(text: &str) -> Option<Vec<LineScore>> {
-    if text.is_empty() {
-        return Some(Vec::new());
-    }
-    text.split(';')
+    parse_lines(text)
         .map(|line| {
-            let mut f = line.split(',');
-            let id = f.next()?.to_string();
-            let points = f.next()?.parse().ok()?;
-            let min = f.next()?.parse().ok()?;
-            let max = f.next()?.parse().ok()?;
-            let percent = match f.next()? {
-                "" => None,
-                p => Some(p.parse().ok()?),
-            };
-            f.next().is_none().then_some(LineScore {
-                id,
+            let (id, points, min, max, percent) = line?;
+            Some(LineScore {
+                id: id.to_string(),
                 points,
                 min,
                 max,
@@ -368,6 +360,87 @@ pub(super) fn decode_lines(text: &str) -> Option<Vec<LineScore>> {
             })
         })
         .collect()
+}
+
+/// The lines of `encode_lines`'s form, each as (id, points, min, max, percent), or None for a
+/// line that cannot be read; nothing is allocated.
+type ParsedLine<'a> = Option<(&'a str, i32, i32, i32, Option<f64>)>;
+
+fn parse_lines(text: &str) -> impl Iterator<Item = ParsedLine<'_>> {
+    text.split(';')
+        .filter(move |_| !text.is_empty())
+        .map(|line| {
+            let mut f = line.split(',');
+            let id = f.next()?;
+            let points = f.next()?.parse().ok()?;
+            let min = f.next()?.parse().ok()?;
+            let max = f.next()?.parse().ok()?;
+            let percent = match f.next()? {
+                "" => None,
+                p => Some(p.parse().ok()?),
+            };
+            f.next()
+                .is_none()
+                .then_some((id, points, min, max, percent))
+        })
+}
+
+/// Adds a row's principle percentages (as stored) to a tally.
+fn tally_principles(
+    tally: &mut PrincipleTally,
+    batch: &StoredBatch,
+    row: &StoredRow,
+) -> Result<(), RecordsError> {
+    for line in parse_lines(batch.get(row.principles)) {
+        let (id, _, _, _, percent) = line.ok_or_else(|| RecordsError::Corrupt {
+            path: "attempts".into(),
+            detail: format!("attempt {}: unreadable principle scores", batch.get(row.id)),
+        })?;
+        if let Some(percent) = percent {
+            tally.add(id, percent);
+        }
+    }
+    Ok(())
+}
+
+/// One trainee's line of the table, built from their attempts as they stream by in the order
+/// recorded; the same figures as reading the attempts and summing them afterwards.
+#[derive(Debug, Default)]
+struct RowTally {
+    attempts: u64,
+    best: Option<f64>,
+    /// (ended at, total) of the latest attempt; on a tie the one recorded last.
+    latest: Option<(i64, f64)>,
+    passed: u64,
+    secs: u64,
+    principles: PrincipleTally,
+}
+
+impl RowTally {
+    fn add(&mut self, batch: &StoredBatch, row: &StoredRow) -> Result<(), RecordsError> {
+        self.attempts += 1;
+        self.best = Some(self.best.map_or(row.total, |best| best.max(row.total)));
+        if self.latest.is_none_or(|(at, _)| row.ended_at >= at) {
+            self.latest = Some((row.ended_at, row.total));
+        }
+        self.passed += u64::from(row.passed);
+        self.secs += u64::try_from(row.duration_secs).unwrap_or(0);
+        tally_principles(&mut self.principles, batch, row)
+    }
+
+    fn row(self, trainee: Trainee) -> TraineeRow {
+        let n = self.attempts;
+        TraineeRow {
+            trainee,
+            attempts: n,
+            best_total: self.best,
+            latest_total: self.latest.map(|(_, total)| total),
+            pass_rate: (n > 0).then(|| self.passed as f64 / n as f64),
+            practised_secs: self.secs,
+            weakest: self.principles.averages().into_iter().next(),
+            latest_at: self.latest.map(|(at, _)| at),
+        }
+    }
 }
 
 /// `WHERE` clauses and their values for a filter over `attempts a JOIN trainees t`.
@@ -404,10 +477,12 @@ fn filter_sql(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
 
 /// The query for the attempts that match a filter, `SUMMARY_COLUMNS` then `more_columns`,
 /// joined with their trainee `t` and `more_joins`. One trainee's history reads by time through
-/// its index; everything else reads in the order recorded, the table's own order and one
-/// sequential pass.
+/// its index. Everything else comes in the order recorded: a short date range over everyone
+/// (`by_time`) is found through the time index and sorted, anything larger is read in one
+/// sequential pass over the table.
 fn attempts_query(
     filter: &Filter,
+    by_time: bool,
     more_columns: &str,
     more_joins: &str,
 ) -> (String, Vec<rusqlite::types::Value>) {
@@ -417,11 +492,40 @@ fn attempts_query(
     } else {
         "a.seq"
     };
+    let index = if by_time {
+        "INDEXED BY attempts_by_time"
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}{more_columns} FROM attempts a \
+        "SELECT {SUMMARY_COLUMNS}{more_columns} FROM attempts a {index} \
          JOIN trainees t ON t.id = a.trainee_id {more_joins} WHERE {clause} ORDER BY {order}"
     );
     (sql, values)
+}
+
+/// Whether a filter's dates (with no trainee or cohort to narrow it first) match few enough
+/// attempts that finding them through the time index beats reading the whole table: under a
+/// quarter of them, counted on the index itself.
+fn narrow_time_range(conn: &Connection, filter: &Filter) -> rusqlite::Result<bool> {
+    if filter.trainee.is_some()
+        || filter.cohort.is_some()
+        || (filter.since.is_none() && filter.until.is_none())
+    {
+        return Ok(false);
+    }
+    let all: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM attempts", [], |r| {
+        r.get(0)
+    })?;
+    let matching: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM attempts WHERE ended_at >= ?1 AND ended_at < ?2",
+        [
+            filter.since.unwrap_or(i64::MIN),
+            filter.until.unwrap_or(i64::MAX),
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(matching * 4 < all)
 }
 
 const TRAINEE_COLUMNS: &str =
@@ -894,8 +998,10 @@ impl Db {
         mut each: impl FnMut(AttemptSummary, &Trainee) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         let conn = self.lock()?;
+        let by_time = narrow_time_range(&conn, filter).map_err(|e| self.err(e))?;
         let (sql, values) = attempts_query(
             filter,
+            by_time,
             &format!(", {TRAINEE_COLUMNS}"),
             "LEFT JOIN cohorts c ON c.id = t.cohort_id",
         );
@@ -933,7 +1039,8 @@ impl Db {
         mut each: impl FnMut(StoredBatch) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         let conn = self.lock()?;
-        let (sql, values) = attempts_query(filter, "", "");
+        let by_time = narrow_time_range(&conn, filter).map_err(|e| self.err(e))?;
+        let (sql, values) = attempts_query(filter, by_time, "", "");
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(values))
@@ -1026,17 +1133,21 @@ impl Db {
         if filter.is_cohort_only() {
             self.table_from_totals(trainees)
         } else {
-            let mut by_trainee: HashMap<i64, Vec<AttemptSummary>> = HashMap::new();
-            self.for_each_attempt(filter, |a, _| {
-                by_trainee.entry(a.trainee_id).or_default().push(a);
+            let mut tallies: HashMap<i64, RowTally> = trainees
+                .iter()
+                .map(|t| (t.id, RowTally::default()))
+                .collect();
+            self.for_each_stored_batch(filter, STREAM_BATCH, |batch| {
+                for row in &batch.rows {
+                    if let Some(tally) = tallies.get_mut(&row.trainee_id) {
+                        tally.add(&batch, row)?;
+                    }
+                }
                 Ok(())
             })?;
             Ok(trainees
                 .into_iter()
-                .map(|t| {
-                    let attempts = by_trainee.remove(&t.id).unwrap_or_default();
-                    row_from_attempts(t, &attempts)
-                })
+                .map(|t| tallies.remove(&t.id).unwrap_or_default().row(t))
                 .collect())
         }
     }
@@ -1106,8 +1217,14 @@ impl Db {
         filter: &Filter,
     ) -> Result<Vec<PrincipleAverage>, RecordsError> {
         if !filter.is_cohort_only() {
-            let attempts = self.attempts(filter)?;
-            return Ok(super::principle_averages(&attempts));
+            let mut tally = PrincipleTally::default();
+            self.for_each_stored_batch(filter, STREAM_BATCH, |batch| {
+                batch
+                    .rows
+                    .iter()
+                    .try_for_each(|row| tally_principles(&mut tally, &batch, row))
+            })?;
+            return Ok(tally.averages());
         }
         let conn = self.lock()?;
         let mut stmt = conn
@@ -1429,25 +1546,6 @@ fn insert_attempt(
 }
 
 /// A row of the cohort table computed from attempts (when filters other than the cohort apply).
-fn row_from_attempts(trainee: Trainee, attempts: &[AttemptSummary]) -> TraineeRow {
-    let n = attempts.len() as u64;
-    let best = attempts
-        .iter()
-        .map(|a| a.total)
-        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
-    let latest = attempts.iter().max_by_key(|a| a.ended_at);
-    TraineeRow {
-        trainee,
-        attempts: n,
-        best_total: best,
-        latest_total: latest.map(|a| a.total),
-        pass_rate: (n > 0).then(|| attempts.iter().filter(|a| a.passed).count() as f64 / n as f64),
-        practised_secs: attempts.iter().map(|a| a.duration_secs).sum(),
-        weakest: super::principle_averages(attempts).into_iter().next(),
-        latest_at: latest.map(|a| a.ended_at),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1580,6 +1678,62 @@ mod tests {
             "the same attempt is not recorded twice"
         );
         assert_eq!(db.attempt_count().unwrap(), 1);
+    }
+
+    /// The filtered table and profile, streamed, equal what the matching attempts' summaries
+    /// give when read whole and summed afterwards (ties on the end time included).
+    #[test]
+    fn streamed_table_equals_the_attempts_read_whole() {
+        let db = Db::in_memory().unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let ids = crate::records::generate::add_trainees(&db, 5, 2, &mut rng).unwrap();
+        for i in 0..80 {
+            // Every third attempt ends at the same time as the one before it.
+            let ended = 1_795_392_000 + (i - i / 3) as i64 * 600;
+            let record = templates().attempt(&mut rng, ids[i % ids.len()], ended);
+            db.save_attempt(&record).unwrap();
+        }
+        let filter = Filter {
+            since: Some(1_795_392_000 + 20 * 600),
+            ..Filter::default()
+        };
+        let attempts = db.attempts(&filter).unwrap();
+        assert!(attempts.len() > 20 && attempts.len() < 80);
+        let table = db.cohort_table(&filter, false).unwrap();
+        assert_eq!(table.len(), ids.len());
+        for row in &table {
+            let mine: Vec<&AttemptSummary> = attempts
+                .iter()
+                .filter(|a| a.trainee_id == row.trainee.id)
+                .collect();
+            let n = mine.len() as u64;
+            let latest = mine.iter().max_by_key(|a| a.ended_at);
+            assert_eq!(row.attempts, n);
+            assert_eq!(
+                row.best_total,
+                mine.iter().map(|a| a.total).reduce(f64::max)
+            );
+            assert_eq!(row.latest_total, latest.map(|a| a.total));
+            assert_eq!(row.latest_at, latest.map(|a| a.ended_at));
+            assert_eq!(
+                row.pass_rate,
+                (n > 0).then(|| mine.iter().filter(|a| a.passed).count() as f64 / n as f64)
+            );
+            assert_eq!(
+                row.practised_secs,
+                mine.iter().map(|a| a.duration_secs).sum::<u64>()
+            );
+            assert_eq!(
+                row.weakest,
+                super::super::principle_averages(mine.iter().copied())
+                    .into_iter()
+                    .next()
+            );
+        }
+        assert_eq!(
+            db.principle_profile(&filter).unwrap(),
+            super::super::principle_averages(&attempts)
+        );
     }
 
     #[test]

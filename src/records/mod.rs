@@ -172,29 +172,49 @@ pub struct TraineeRow {
 pub fn principle_averages<'a>(
     attempts: impl IntoIterator<Item = &'a AttemptSummary>,
 ) -> Vec<PrincipleAverage> {
-    let mut sums: Vec<(String, f64, u64)> = Vec::new();
+    let mut tally = PrincipleTally::default();
     for a in attempts {
         for p in &a.principles {
-            let Some(percent) = p.percent else { continue };
-            match sums.iter_mut().find(|(id, _, _)| *id == p.id) {
-                Some(entry) => {
-                    entry.1 += percent;
-                    entry.2 += 1;
-                }
-                None => sums.push((p.id.clone(), percent, 1)),
+            if let Some(percent) = p.percent {
+                tally.add(&p.id, percent);
             }
         }
     }
-    let mut averages: Vec<PrincipleAverage> = sums
-        .into_iter()
-        .map(|(id, sum, n)| PrincipleAverage {
-            id,
-            average: sum / n as f64,
-            attempts: n,
-        })
-        .collect();
-    sort_weakest_first(&mut averages);
-    averages
+    tally.averages()
+}
+
+/// Percentages summed per principle in the order attempts come, so that every way of reading
+/// the same attempts gives the same averages to the last digit.
+#[derive(Debug, Default)]
+pub(crate) struct PrincipleTally {
+    sums: Vec<(String, f64, u64)>,
+}
+
+impl PrincipleTally {
+    pub(crate) fn add(&mut self, id: &str, percent: f64) {
+        match self.sums.iter_mut().find(|(known, _, _)| known == id) {
+            Some(entry) => {
+                entry.1 += percent;
+                entry.2 += 1;
+            }
+            None => self.sums.push((id.to_string(), percent, 1)),
+        }
+    }
+
+    /// Lowest first.
+    pub(crate) fn averages(self) -> Vec<PrincipleAverage> {
+        let mut averages: Vec<PrincipleAverage> = self
+            .sums
+            .into_iter()
+            .map(|(id, sum, n)| PrincipleAverage {
+                id,
+                average: sum / n as f64,
+                attempts: n,
+            })
+            .collect();
+        sort_weakest_first(&mut averages);
+        averages
+    }
 }
 
 /// Lowest average first; ties by id so that the order never flickers.
