@@ -23,9 +23,6 @@ use super::{
 /// The records file's name in the data folder.
 pub const DB_FILE: &str = "records.sqlite3";
 
-/// Rows per batch when a table or profile streams the attempts it reads.
-const STREAM_BATCH: usize = 1024;
-
 /// How long a write waits for another program that holds the file.
 const BUSY_WAIT: Duration = Duration::from_secs(3);
 
@@ -385,22 +382,48 @@ fn parse_lines(text: &str) -> impl Iterator<Item = ParsedLine<'_>> {
         })
 }
 
-/// Adds a row's principle percentages (as stored) to a tally.
-fn tally_principles(
-    tally: &mut PrincipleTally,
-    batch: &StoredBatch,
-    row: &StoredRow,
-) -> Result<(), RecordsError> {
-    for line in parse_lines(batch.get(row.principles)) {
-        let (id, _, _, _, percent) = line.ok_or_else(|| RecordsError::Corrupt {
-            path: "attempts".into(),
-            detail: format!("attempt {}: unreadable principle scores", batch.get(row.id)),
-        })?;
-        if let Some(percent) = percent {
-            tally.add(id, percent);
-        }
+/// What the dashboard's table and profile read of an attempt (`TALLY_COLUMNS`).
+struct TallyRow<'a> {
+    trainee_id: i64,
+    total: f64,
+    passed: bool,
+    duration_secs: i64,
+    ended_at: i64,
+    /// As stored: `encode_lines`'s form.
+    principles: &'a str,
+    id: &'a str,
+}
+
+/// The columns `TallyRow::of` reads.
+const TALLY_COLUMNS: &str =
+    "a.trainee_id, a.total, a.passed, a.duration_secs, a.ended_at, a.principles, a.id";
+
+impl<'a> TallyRow<'a> {
+    fn of(row: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
+        Ok(TallyRow {
+            trainee_id: row.get(0)?,
+            total: row.get(1)?,
+            passed: row.get(2)?,
+            duration_secs: row.get(3)?,
+            ended_at: row.get(4)?,
+            principles: row.get_ref(5)?.as_str().map_err(|e| not_text(5, e))?,
+            id: row.get_ref(6)?.as_str().map_err(|e| not_text(6, e))?,
+        })
     }
-    Ok(())
+
+    /// Adds the percentages to a tally.
+    fn tally_principles(&self, tally: &mut PrincipleTally) -> Result<(), RecordsError> {
+        for line in parse_lines(self.principles) {
+            let (id, _, _, _, percent) = line.ok_or_else(|| RecordsError::Corrupt {
+                path: "attempts".into(),
+                detail: format!("attempt {}: unreadable principle scores", self.id),
+            })?;
+            if let Some(percent) = percent {
+                tally.add(id, percent);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One trainee's line of the table, built from their attempts as they stream by in the order
@@ -417,7 +440,7 @@ struct RowTally {
 }
 
 impl RowTally {
-    fn add(&mut self, batch: &StoredBatch, row: &StoredRow) -> Result<(), RecordsError> {
+    fn add(&mut self, row: &TallyRow<'_>) -> Result<(), RecordsError> {
         self.attempts += 1;
         self.best = Some(self.best.map_or(row.total, |best| best.max(row.total)));
         if self.latest.is_none_or(|(at, _)| row.ended_at >= at) {
@@ -425,7 +448,7 @@ impl RowTally {
         }
         self.passed += u64::from(row.passed);
         self.secs += u64::try_from(row.duration_secs).unwrap_or(0);
-        tally_principles(&mut self.principles, batch, row)
+        row.tally_principles(&mut self.principles)
     }
 
     fn row(self, trainee: Trainee) -> TraineeRow {
@@ -475,15 +498,15 @@ fn filter_sql(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
     (clauses.join(" AND "), values)
 }
 
-/// The query for the attempts that match a filter, `SUMMARY_COLUMNS` then `more_columns`,
-/// joined with their trainee `t` and `more_joins`. One trainee's history reads by time through
+/// The query for the attempts that match a filter, `columns` of `attempts a` joined with their
+/// trainee `t` and `more_joins`. One trainee's history reads by time through
 /// its index. Everything else comes in the order recorded: a short date range over everyone
 /// (`by_time`) is found through the time index and sorted, anything larger is read in one
 /// sequential pass over the table.
 fn attempts_query(
     filter: &Filter,
     by_time: bool,
-    more_columns: &str,
+    columns: &str,
     more_joins: &str,
 ) -> (String, Vec<rusqlite::types::Value>) {
     let (clause, values) = filter_sql(filter);
@@ -498,7 +521,7 @@ fn attempts_query(
         ""
     };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}{more_columns} FROM attempts a {index} \
+        "SELECT {columns} FROM attempts a {index} \
          JOIN trainees t ON t.id = a.trainee_id {more_joins} WHERE {clause} ORDER BY {order}"
     );
     (sql, values)
@@ -998,14 +1021,12 @@ impl Db {
         mut each: impl FnMut(AttemptSummary, &Trainee) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         let conn = self.lock()?;
-        let by_time = narrow_time_range(&conn, filter).map_err(|e| self.err(e))?;
-        let (sql, values) = attempts_query(
+        let (mut stmt, values) = self.attempts_statement(
+            &conn,
             filter,
-            by_time,
-            &format!(", {TRAINEE_COLUMNS}"),
+            &format!("{SUMMARY_COLUMNS}, {TRAINEE_COLUMNS}"),
             "LEFT JOIN cohorts c ON c.id = t.cohort_id",
-        );
-        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        )?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(values))
             .map_err(|e| self.err(e))?;
@@ -1039,9 +1060,7 @@ impl Db {
         mut each: impl FnMut(StoredBatch) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         let conn = self.lock()?;
-        let by_time = narrow_time_range(&conn, filter).map_err(|e| self.err(e))?;
-        let (sql, values) = attempts_query(filter, by_time, "", "");
-        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let (mut stmt, values) = self.attempts_statement(&conn, filter, SUMMARY_COLUMNS, "")?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(values))
             .map_err(|e| self.err(e))?;
@@ -1060,6 +1079,39 @@ impl Db {
             each(batch)?;
         }
         Ok(())
+    }
+
+    /// Streams what the dashboard's table and profile need of the attempts that match a
+    /// filter, in the same order as [`Db::for_each_attempt`], reading nothing else.
+    fn for_each_tally_row(
+        &self,
+        filter: &Filter,
+        mut each: impl FnMut(&TallyRow<'_>) -> Result<(), RecordsError>,
+    ) -> Result<(), RecordsError> {
+        let conn = self.lock()?;
+        let (mut stmt, values) = self.attempts_statement(&conn, filter, TALLY_COLUMNS, "")?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(values))
+            .map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            each(&TallyRow::of(row).map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+
+    /// The prepared query for the attempts that match a filter (see `attempts_query`), and
+    /// the values to bind.
+    fn attempts_statement<'c>(
+        &self,
+        conn: &'c Connection,
+        filter: &Filter,
+        columns: &str,
+        more_joins: &str,
+    ) -> Result<(rusqlite::CachedStatement<'c>, Vec<rusqlite::types::Value>), RecordsError> {
+        let by_time = narrow_time_range(conn, filter).map_err(|e| self.err(e))?;
+        let (sql, values) = attempts_query(filter, by_time, columns, more_joins);
+        let stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        Ok((stmt, values))
     }
 
     /// A trainee's attempts, oldest first (their history).
@@ -1137,13 +1189,9 @@ impl Db {
                 .iter()
                 .map(|t| (t.id, RowTally::default()))
                 .collect();
-            self.for_each_stored_batch(filter, STREAM_BATCH, |batch| {
-                for row in &batch.rows {
-                    if let Some(tally) = tallies.get_mut(&row.trainee_id) {
-                        tally.add(&batch, row)?;
-                    }
-                }
-                Ok(())
+            self.for_each_tally_row(filter, |row| match tallies.get_mut(&row.trainee_id) {
+                Some(tally) => tally.add(row),
+                None => Ok(()),
             })?;
             Ok(trainees
                 .into_iter()
@@ -1218,12 +1266,7 @@ impl Db {
     ) -> Result<Vec<PrincipleAverage>, RecordsError> {
         if !filter.is_cohort_only() {
             let mut tally = PrincipleTally::default();
-            self.for_each_stored_batch(filter, STREAM_BATCH, |batch| {
-                batch
-                    .rows
-                    .iter()
-                    .try_for_each(|row| tally_principles(&mut tally, &batch, row))
-            })?;
+            self.for_each_tally_row(filter, |row| row.tally_principles(&mut tally))?;
             return Ok(tally.averages());
         }
         let conn = self.lock()?;
