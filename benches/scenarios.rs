@@ -12,7 +12,7 @@ use complaint_trainer::roleplay::parallel::map_on_all_cores;
 use complaint_trainer::roleplay::{Analysis, simulate_random};
 use complaint_trainer::scenario::load::{self, SourceFile, embedded_catalogue};
 use complaint_trainer::scenario::validate::CatalogueIds;
-use complaint_trainer::scenario::{ScenarioSource, Sources};
+use complaint_trainer::scenario::{Catalogue, Library, ScenarioSource, Sources};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -60,7 +60,7 @@ const PRINCIPLES: &[&str] = &[
 ];
 
 /// A scenario of `turns` turns (plus three endings): each turn offers three replies with
-/// different techniques, mood and trust changes and points, going one or two turns ahead; an
+/// different techniques, mood changes and points, going one or two turns ahead; an
 /// escalation on mood ends it early, as in the bundled scenarios. The exact analysis explores
 /// states, not nodes: here the mood (read by the escalation) gives up to 11 states per turn.
 pub fn generated(turns: usize) -> String {
@@ -85,7 +85,7 @@ pub fn generated(turns: usize) -> String {
             }
         };
         s.push_str(&format!(
-            "Turn(id: \"t{i}\", step: \"{}\", say: [(zh: \"顾客第{i}句\", en: \"Customer line {i}\"), (zh: \"顾客另一句{i}\", en: \"Another line {i}\")], replies: [\n",
+            "Turn(id:\"t{i}\",step:\"{}\",say:[(zh:\"顾客第{i}句\",en:\"Customer line {i}\")],replies:[\n",
             STEPS[i * STEPS.len() / turns.max(1)]
         ));
         for r in 0..3 {
@@ -97,9 +97,8 @@ pub fn generated(turns: usize) -> String {
             let points = [2, -1, 1][r];
             let mood = [-1, 1, 0][(i + r) % 3];
             s.push_str(&format!(
-                "  Reply(text: (zh: \"回应{i}-{r}\", en: \"Reply {i}-{r}\"), techniques: [\"{technique}\"], mood: {mood}, trust: {}, \
-                 score: [Score(principle: \"{principle}\", points: {points}, why: (zh: \"原因\", en: \"Why\"))], goto: \"{}\"),\n",
-                -mood,
+                "Reply(text:(zh:\"回应{i}-{r}\",en:\"Reply {i}-{r}\"),techniques:[\"{technique}\"],mood:{mood},\
+                 score:[Score(principle:\"{principle}\",points:{points},why:(zh:\"原因\",en:\"Why\"))],goto:\"{}\"),\n",
                 next(1 + (r == 2) as usize)
             ));
         }
@@ -176,11 +175,17 @@ fn main() {
         };
         states.iter().sum::<usize>()
     };
+    // `CT_BENCH_PART=bundled|generated|simulated` runs one part only (for profiling).
+    let part = std::env::var("CT_BENCH_PART").unwrap_or_default();
+    let runs_part = |name: &str| part.is_empty() || part == name;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for (every_type, label) in [
         (true, format!("× {personas} behaviour types")),
         (false, "× own behaviour type".to_string()),
     ] {
+        if !runs_part("bundled") {
+            break;
+        }
         let mut states = 0;
         let one_core = time(5, || states = load_and_analyse(&bundled, every_type, false));
         let all_cores = time(5, || load_and_analyse(&bundled, every_type, true));
@@ -194,16 +199,31 @@ fn main() {
         );
     }
 
+    if runs_part("generated") {
+        generated_figures();
+    }
+    if runs_part("simulated") {
+        simulated_figures(&library, &catalogue);
+    }
+}
+
+/// Load + validate + analyse generated scenarios of growing size.
+fn generated_figures() {
     let (cat, _) = load::catalogue(&embedded_catalogue());
     let cat = Arc::new(cat.expect("catalogue"));
     let ids = CatalogueIds::from_catalogue(&cat);
     let mut per_node = Vec::new();
-    // 100,000 turns in this generator make a 79 MB file, over the loader's 64 MiB limit.
-    for turns in [1_000usize, 3_000, 10_000] {
+    for turns in [1_000usize, 3_000, 10_000, 100_000] {
         eprintln!("generating {turns} turns");
         let text = generated(turns);
         let file = SourceFile::new("generated.ron", text.into_bytes());
-        let runs = if turns >= 10_000 { 1 } else { 3 };
+        let runs = if turns >= 100_000 {
+            1
+        } else if turns >= 10_000 {
+            7
+        } else {
+            3
+        };
         let mut states = 0;
         let mut loading = Vec::new();
         let elapsed = time(runs, || {
@@ -219,20 +239,29 @@ fn main() {
             analysis.best_total
         });
         let loading = median(loading);
+        // The RON parse alone, to show how much of loading is the parser's.
+        let text = std::str::from_utf8(&file.bytes).expect("UTF-8");
+        let parsing = time(runs, || load::parse_scenario(text).expect("parses"));
         per_node.push(elapsed.as_secs_f64() / turns as f64);
         println!(
-            "generated {turns:>6} turns ({:.1} MB, {states} states): load + validate + analyse {:.1} ms ({:.2} µs per turn; load + validate {:.1} ms)",
+            "generated {turns:>6} turns ({:.1} MB, {states} states): load + validate + analyse {:.1} ms ({:.2} µs per turn; load + validate {:.1} ms, of which RON parse {:.1} ms)",
             file.bytes.len() as f64 / 1e6,
             elapsed.as_secs_f64() * 1e3,
             elapsed.as_secs_f64() * 1e6 / turns as f64,
-            loading.as_secs_f64() * 1e3
+            loading.as_secs_f64() * 1e3,
+            parsing.as_secs_f64() * 1e3
         );
     }
     println!(
-        "growth: per-turn cost at 10k is {:.2}× that at 1k (1.0 = linear)",
-        per_node[2] / per_node[0]
+        "growth: per-turn cost at 10k is {:.2}× and at 100k {:.2}× that at 1k (1.0 = linear)",
+        per_node[2] / per_node[0],
+        per_node[3] / per_node[0]
     );
+}
 
+/// Random attempts played per second against the exact analyses, one core.
+fn simulated_figures(library: &Library, catalogue: &Arc<Catalogue>) {
+    let personas = catalogue.personas.len();
     let analyses: Vec<Arc<Analysis>> = library
         .scenarios
         .iter()

@@ -241,10 +241,10 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn push(&mut self, code: Code, path: impl Into<String>, message: impl Into<String>) {
+    pub fn push(&mut self, code: Code, path: impl std::fmt::Display, message: impl Into<String>) {
         self.pending.push(Pending {
             code,
-            path: path.into(),
+            path: path.to_string(),
             message: message.into(),
         });
     }

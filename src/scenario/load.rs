@@ -216,13 +216,18 @@ pub fn catalogue(file: &SourceFile) -> (Option<Catalogue>, Vec<Diagnostic>) {
         Ok(t) => t,
         Err(d) => return (None, vec![d]),
     };
-    let raw: RawCatalogue = match ron_options().from_str(text) {
+    let mut raw: RawCatalogue = match ron_options().from_str(text) {
         Ok(raw) => raw,
         Err(e) => return (None, vec![ron_diagnostic(&file.name, text, &e)]),
     };
     let mut sink = Sink::default();
-    let checked = validate::catalogue(&raw, &mut sink);
+    let checked = validate::catalogue(&mut raw, &mut sink);
     (checked, place(&file.name, text, sink))
+}
+
+/// Only the first stage of `scenario`: the RON text into raw types, nothing checked.
+pub fn parse_scenario(text: &str) -> Result<RawScenario, ron::error::SpannedError> {
+    ron_options().from_str(text)
 }
 
 /// Parses and checks a scenario file against a catalogue.
@@ -231,12 +236,12 @@ pub fn scenario(file: &SourceFile, ids: &CatalogueIds) -> (Option<Scenario>, Vec
         Ok(t) => t,
         Err(d) => return (None, vec![d]),
     };
-    let raw: RawScenario = match ron_options().from_str(text) {
+    let mut raw = match parse_scenario(text) {
         Ok(raw) => raw,
         Err(e) => return (None, vec![ron_diagnostic(&file.name, text, &e)]),
     };
     let mut sink = Sink::default();
-    let checked = validate::scenario(&raw, ids, &file.name, &mut sink);
+    let checked = validate::scenario(&mut raw, ids, &file.name, &mut sink);
     (checked, place(&file.name, text, sink))
 }
 

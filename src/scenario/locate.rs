@@ -288,6 +288,35 @@ impl Wanted {
             Wanted::Only(set) => set.contains(path),
         }
     }
+
+    /// The wanted paths a scan has still to meet: None when every path is wanted.
+    fn outstanding(&self) -> Option<Vec<String>> {
+        match self {
+            Wanted::All => None,
+            Wanted::Only(set) => Some(set.iter().filter(|p| !p.is_empty()).cloned().collect()),
+        }
+    }
+}
+
+/// Forgets the outstanding paths at or under `element`: a list element, once the list has moved
+/// past it, never comes back, so nothing under it can still be found.
+fn settle(outstanding: &mut Option<Vec<String>>, element: &str) {
+    if let Some(paths) = outstanding {
+        paths.retain(|p| {
+            !(p.strip_prefix(element)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[', '#'])))
+        });
+    }
+}
+
+/// The path of the list element a frame is in, when the frame is a list (or tuple) rather than
+/// a struct or a map.
+fn list_element(frame: &Frame) -> Option<String> {
+    if frame.field.is_none() && !frame.is_map {
+        frame.child_path()
+    } else {
+        None
+    }
 }
 
 impl Locator {
@@ -303,9 +332,15 @@ impl Locator {
 
     fn scan_wanted(text: &str, wanted: &Wanted) -> Self {
         let mut values = HashMap::new();
-        let mut record = |path: &str, pos: Position| {
+        // The scan stops once every wanted path has been found or passed, so a few warnings near
+        // the top of a large file do not cost a pass over all of it.
+        let mut outstanding = wanted.outstanding();
+        let mut record = |outstanding: &mut Option<Vec<String>>, path: &str, pos: Position| {
             if wanted.has(path) && !values.contains_key(path) {
                 values.insert(path.to_string(), pos);
+                if let Some(paths) = outstanding {
+                    paths.retain(|p| p != path);
+                }
             }
         };
         let mut lexer = Lexer::new(text);
@@ -318,6 +353,9 @@ impl Locator {
         // then belongs to the same value rather than starting a new element.
         let mut pending_named: Option<Option<String>> = None;
         while let Some((token, pos)) = next(&mut lookahead, &mut lexer) {
+            if outstanding.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
             // None: a path no wanted path goes through, so neither it nor anything under it
             // is recorded, and its text is never built.
             let current_path: Option<String> = match (&pending_named, stack.last()) {
@@ -334,20 +372,20 @@ impl Locator {
                             if let Some(frame) = stack.last_mut() {
                                 frame.field = Some(name);
                                 if let Some(field_path) = frame.child_path() {
-                                    record(&format!("{field_path}#field"), pos);
+                                    record(&mut outstanding, &format!("{field_path}#field"), pos);
                                 }
                             }
                         }
                         Some((Token::Open(c), open_pos)) => {
                             if let Some(path) = &current_path {
-                                record(path, pos);
+                                record(&mut outstanding, path, pos);
                             }
                             pending_named = Some(current_path);
                             lookahead = Some((Token::Open(c), open_pos));
                         }
                         other => {
                             if let Some(path) = &current_path {
-                                record(path, pos);
+                                record(&mut outstanding, path, pos);
                             }
                             pending_named = None;
                             lookahead = other;
@@ -356,7 +394,7 @@ impl Locator {
                 }
                 Token::Open(c) => {
                     if let Some(path) = &current_path {
-                        record(path, pos);
+                        record(&mut outstanding, path, pos);
                     }
                     pending_named = None;
                     stack.push(Frame {
@@ -369,11 +407,16 @@ impl Locator {
                 }
                 Token::Close => {
                     pending_named = None;
-                    stack.pop();
+                    if let Some(element) = stack.pop().as_ref().and_then(list_element) {
+                        settle(&mut outstanding, &element);
+                    }
                 }
                 Token::Comma => {
                     pending_named = None;
                     if let Some(frame) = stack.last_mut() {
+                        if let Some(element) = list_element(frame) {
+                            settle(&mut outstanding, &element);
+                        }
                         frame.index += 1;
                         frame.field = None;
                         frame.map_key = None;
@@ -388,7 +431,7 @@ impl Locator {
                         }
                         _ => {
                             if let Some(path) = &current_path {
-                                record(path, pos);
+                                record(&mut outstanding, path, pos);
                             }
                         }
                     }
@@ -396,7 +439,7 @@ impl Locator {
                 Token::Scalar => {
                     pending_named = None;
                     if let Some(path) = &current_path {
-                        record(path, pos);
+                        record(&mut outstanding, path, pos);
                     }
                 }
             }
@@ -492,6 +535,29 @@ mod tests {
         }
         let some = Locator::scan_for(SAMPLE, &["nodes[1].id"]);
         assert!(some.values.len() < all.values.len() / 3);
+    }
+
+    /// The scan for a few paths stops early; every path of a real scenario, alone or with one
+    /// near the end of the file, must still be found where the full scan finds it.
+    #[test]
+    fn a_scan_that_stops_early_still_finds_every_path() {
+        let text = include_str!("../../scenarios/case1_seven_calls.ron");
+        let all = Locator::scan(text);
+        let mut paths: Vec<&String> = all.values.keys().collect();
+        paths.sort();
+        let last = paths
+            .iter()
+            .max_by_key(|p| all.values[p.as_str()])
+            .map(|p| p.trim_end_matches("#field"))
+            .unwrap_or("");
+        for path in paths.iter().step_by(3) {
+            let path = path.trim_end_matches("#field");
+            for wanted in [vec![path], vec![path, last]] {
+                let some = Locator::scan_for(text, &wanted);
+                assert_eq!(some.find(path), all.find(path), "{path}");
+                assert_eq!(some.find_field(path), all.find_field(path), "{path}");
+            }
+        }
     }
 
     #[test]

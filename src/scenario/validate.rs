@@ -1,13 +1,38 @@
 //! Turns raw parsed files into checked types, collecting every problem with its path.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
 
 use super::diagnostics::{Code, Sink};
 use super::model::*;
 use super::raw::*;
 use super::text::{Text, is_cjk};
 
-fn check_text(sink: &mut Sink, path: &str, text: &Text) {
+/// The path of a list element, `parent.list[index]`, written out only when a diagnostic needs
+/// it: building every path of a large file up front costs more than checking it.
+struct Element<'a, P: ?Sized> {
+    parent: &'a P,
+    list: &'static str,
+    index: usize,
+}
+
+impl<'a, P: Display + ?Sized> Element<'a, P> {
+    fn new(parent: &'a P, list: &'static str, index: usize) -> Self {
+        Element {
+            parent,
+            list,
+            index,
+        }
+    }
+}
+
+impl<P: Display + ?Sized> Display for Element<'_, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}[{}]", self.parent, self.list, self.index)
+    }
+}
+
+fn check_text(sink: &mut Sink, path: &(impl Display + ?Sized), text: &Text) {
     for (lang, value) in [("zh", &text.zh), ("en", &text.en)] {
         if value.trim().is_empty() {
             sink.push(
@@ -36,7 +61,7 @@ fn check_text(sink: &mut Sink, path: &str, text: &Text) {
     }
 }
 
-fn check_texts(sink: &mut Sink, path: &str, texts: &[Text], what: &str) {
+fn check_texts(sink: &mut Sink, path: &(impl Display + ?Sized), texts: &[Text], what: &str) {
     if texts.is_empty() {
         sink.push(
             Code::EmptyList,
@@ -45,7 +70,7 @@ fn check_texts(sink: &mut Sink, path: &str, texts: &[Text], what: &str) {
         );
     }
     for (i, text) in texts.iter().enumerate() {
-        check_text(sink, &format!("{path}[{i}]"), text);
+        check_text(sink, &format_args!("{path}[{i}]"), text);
     }
 }
 
@@ -61,7 +86,14 @@ fn short(s: &str) -> String {
     out
 }
 
-fn bounded(sink: &mut Sink, path: &str, value: i32, min: i32, max: i32, what: &str) -> i32 {
+fn bounded(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    value: i32,
+    min: i32,
+    max: i32,
+    what: &str,
+) -> i32 {
     if value < min || value > max {
         sink.push(
             Code::OutOfBounds,
@@ -96,7 +128,7 @@ impl Ids {
         }
     }
 
-    fn add(&mut self, sink: &mut Sink, path: &str, id: &str) {
+    fn add(&mut self, sink: &mut Sink, path: &(impl Display + ?Sized), id: &str) {
         if id.trim().is_empty() {
             sink.push(
                 Code::WrongValue,
@@ -122,7 +154,13 @@ impl Ids {
     }
 }
 
-fn check_limit(sink: &mut Sink, path: &str, count: usize, max: usize, what: &str) {
+fn check_limit(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    count: usize,
+    max: usize,
+    what: &str,
+) {
     if count > max {
         sink.push(
             Code::OutOfBounds,
@@ -134,18 +172,18 @@ fn check_limit(sink: &mut Sink, path: &str, count: usize, max: usize, what: &str
 
 fn score_items(
     sink: &mut Sink,
-    path: &str,
-    raw: &[RawScoreItem],
+    path: &(impl Display + ?Sized),
+    raw: &mut [RawScoreItem],
     principles: &Ids,
     steps: &Ids,
 ) -> Vec<ScoreItem> {
     let mut out = Vec::new();
-    for (i, item) in raw.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        check_text(sink, &format!("{p}.why"), &item.why);
+    for (i, item) in raw.iter_mut().enumerate() {
+        let p = Element::new(path, "", i);
+        check_text(sink, &format_args!("{p}.why"), &item.why);
         let points = bounded(
             sink,
-            &format!("{p}.points"),
+            &format_args!("{p}.points"),
             item.points,
             -MAX_POINTS,
             MAX_POINTS,
@@ -169,7 +207,7 @@ fn score_items(
             Some(idx) => out.push(ScoreItem {
                 principle: idx as PrincipleIdx,
                 points: to_i8(points),
-                why: item.why.clone(),
+                why: std::mem::take(&mut item.why),
                 step,
             }),
             None => sink.push(
@@ -233,7 +271,12 @@ impl CatalogueIds {
     }
 }
 
-fn technique_ref(sink: &mut Sink, path: &str, id: &str, techniques: &Ids) -> Option<TechniqueIdx> {
+fn technique_ref(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    id: &str,
+    techniques: &Ids,
+) -> Option<TechniqueIdx> {
     match techniques.get(id) {
         Some(i) => Some(i as TechniqueIdx),
         None => {
@@ -247,7 +290,12 @@ fn technique_ref(sink: &mut Sink, path: &str, id: &str, techniques: &Ids) -> Opt
     }
 }
 
-fn persona_ref(sink: &mut Sink, path: &str, id: &str, personas: &Ids) -> Option<PersonaIdx> {
+fn persona_ref(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    id: &str,
+    personas: &Ids,
+) -> Option<PersonaIdx> {
     match personas.get(id) {
         Some(i) => Some(i as PersonaIdx),
         None => {
@@ -265,7 +313,7 @@ fn persona_ref(sink: &mut Sink, path: &str, id: &str, personas: &Ids) -> Option<
 }
 
 /// Checks a parsed catalogue. Returns it only when it has no errors.
-pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
+pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
     let pass_mark = if (0.0..=100.0).contains(&raw.pass_mark) {
         raw.pass_mark
     } else {
@@ -291,10 +339,10 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
     }
     for (i, p) in raw.principles.iter().enumerate() {
         let path = format!("principles[{i}]");
-        principle_ids.add(sink, &format!("{path}.id"), &p.id);
-        check_text(sink, &format!("{path}.name"), &p.name);
-        check_text(sink, &format!("{path}.description"), &p.description);
-        check_text(sink, &format!("{path}.source"), &p.source);
+        principle_ids.add(sink, &format_args!("{path}.id"), &p.id);
+        check_text(sink, &format_args!("{path}.name"), &p.name);
+        check_text(sink, &format_args!("{path}.description"), &p.description);
+        check_text(sink, &format_args!("{path}.source"), &p.source);
         if !(p.weight > 0.0 && p.weight <= 10.0) {
             sink.push(
                 Code::OutOfBounds,
@@ -326,9 +374,9 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
     }
     for (i, s) in raw.steps.iter().enumerate() {
         let path = format!("steps[{i}]");
-        step_ids.add(sink, &format!("{path}.id"), &s.id);
-        check_text(sink, &format!("{path}.name"), &s.name);
-        check_text(sink, &format!("{path}.description"), &s.description);
+        step_ids.add(sink, &format_args!("{path}.id"), &s.id);
+        check_text(sink, &format_args!("{path}.name"), &s.name);
+        check_text(sink, &format_args!("{path}.description"), &s.description);
         steps.push(Step {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -339,7 +387,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
 
     let mut technique_ids = Ids::new("technique");
     for (i, t) in raw.techniques.iter().enumerate() {
-        technique_ids.add(sink, &format!("techniques[{i}].id"), &t.id);
+        technique_ids.add(sink, &format_args!("techniques[{i}].id"), &t.id);
     }
     check_limit(
         sink,
@@ -349,13 +397,13 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         "techniques",
     );
     let mut techniques = Vec::new();
-    for (i, t) in raw.techniques.iter().enumerate() {
+    for (i, t) in raw.techniques.iter_mut().enumerate() {
         let path = format!("techniques[{i}]");
-        check_text(sink, &format!("{path}.name"), &t.name);
-        check_text(sink, &format!("{path}.description"), &t.description);
+        check_text(sink, &format_args!("{path}.name"), &t.name);
+        check_text(sink, &format_args!("{path}.description"), &t.description);
         let mood = bounded(
             sink,
-            &format!("{path}.mood"),
+            &format_args!("{path}.mood"),
             t.mood,
             -10,
             10,
@@ -363,7 +411,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         );
         let trust = bounded(
             sink,
-            &format!("{path}.trust"),
+            &format_args!("{path}.trust"),
             t.trust,
             -10,
             10,
@@ -371,8 +419,8 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         );
         let score = score_items(
             sink,
-            &format!("{path}.score"),
-            &t.score,
+            &format_args!("{path}.score"),
+            &mut t.score,
             &principle_ids,
             &step_ids,
         );
@@ -397,15 +445,15 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             "the catalogue needs at least one behaviour type",
         );
     }
-    for (i, p) in raw.personas.iter().enumerate() {
+    for (i, p) in raw.personas.iter_mut().enumerate() {
         let path = format!("personas[{i}]");
-        persona_ids.add(sink, &format!("{path}.id"), &p.id);
-        check_text(sink, &format!("{path}.name"), &p.name);
-        check_text(sink, &format!("{path}.description"), &p.description);
-        check_text(sink, &format!("{path}.reasoning"), &p.reasoning);
+        persona_ids.add(sink, &format_args!("{path}.id"), &p.id);
+        check_text(sink, &format_args!("{path}.name"), &p.name);
+        check_text(sink, &format_args!("{path}.description"), &p.description);
+        check_text(sink, &format_args!("{path}.reasoning"), &p.reasoning);
         let start_mood = bounded(
             sink,
-            &format!("{path}.start_mood"),
+            &format_args!("{path}.start_mood"),
             p.start_mood,
             -10,
             10,
@@ -413,24 +461,24 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         );
         let start_trust = bounded(
             sink,
-            &format!("{path}.start_trust"),
+            &format_args!("{path}.start_trust"),
             p.start_trust,
             -10,
             10,
             "the trust shift",
         );
         let mut reactions = Vec::new();
-        for (j, r) in p.reactions.iter().enumerate() {
-            let rp = format!("{path}.reactions[{j}]");
+        for (j, r) in p.reactions.iter_mut().enumerate() {
+            let rp = Element::new(&path, ".reactions", j);
             let technique = technique_ref(
                 sink,
-                &format!("{rp}.technique"),
+                &format_args!("{rp}.technique"),
                 &r.technique,
                 &technique_ids,
             );
             let mood = bounded(
                 sink,
-                &format!("{rp}.mood"),
+                &format_args!("{rp}.mood"),
                 r.mood,
                 -10,
                 10,
@@ -438,7 +486,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             );
             let trust = bounded(
                 sink,
-                &format!("{rp}.trust"),
+                &format_args!("{rp}.trust"),
                 r.trust,
                 -10,
                 10,
@@ -446,8 +494,8 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             );
             let score = score_items(
                 sink,
-                &format!("{rp}.score"),
-                &r.score,
+                &format_args!("{rp}.score"),
+                &mut r.score,
                 &principle_ids,
                 &step_ids,
             );
@@ -463,22 +511,22 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         let mut streaks = Vec::new();
         check_limit(
             sink,
-            &format!("{path}.streaks"),
+            &format_args!("{path}.streaks"),
             p.streaks.len(),
             MAX_STREAKS,
             "streak rules",
         );
-        for (j, s) in p.streaks.iter().enumerate() {
-            let sp = format!("{path}.streaks[{j}]");
+        for (j, s) in p.streaks.iter_mut().enumerate() {
+            let sp = Element::new(&path, ".streaks", j);
             let technique = technique_ref(
                 sink,
-                &format!("{sp}.technique"),
+                &format_args!("{sp}.technique"),
                 &s.technique,
                 &technique_ids,
             );
             let at_least = bounded(
                 sink,
-                &format!("{sp}.at_least"),
+                &format_args!("{sp}.at_least"),
                 i32::try_from(s.at_least).unwrap_or(i32::MAX),
                 2,
                 10,
@@ -486,7 +534,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             );
             let mood = bounded(
                 sink,
-                &format!("{sp}.mood"),
+                &format_args!("{sp}.mood"),
                 s.mood,
                 -10,
                 10,
@@ -494,7 +542,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             );
             let trust = bounded(
                 sink,
-                &format!("{sp}.trust"),
+                &format_args!("{sp}.trust"),
                 s.trust,
                 -10,
                 10,
@@ -502,8 +550,8 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             );
             let score = score_items(
                 sink,
-                &format!("{sp}.score"),
-                &s.score,
+                &format_args!("{sp}.score"),
+                &mut s.score,
                 &principle_ids,
                 &step_ids,
             );
@@ -541,10 +589,10 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
     );
     for (i, r) in raw.order_rules.iter().enumerate() {
         let path = format!("order_rules[{i}]");
-        rule_ids.add(sink, &format!("{path}.id"), &r.id);
-        check_text(sink, &format!("{path}.name"), &r.name);
-        check_text(sink, &format!("{path}.why_kept"), &r.why_kept);
-        check_text(sink, &format!("{path}.why_broken"), &r.why_broken);
+        rule_ids.add(sink, &format_args!("{path}.id"), &r.id);
+        check_text(sink, &format_args!("{path}.name"), &r.name);
+        check_text(sink, &format_args!("{path}.why_kept"), &r.why_kept);
+        check_text(sink, &format_args!("{path}.why_broken"), &r.why_broken);
         let mut masks = [0u64; 2];
         for (k, (field, list)) in [("before", &r.before), ("then", &r.then)]
             .into_iter()
@@ -558,16 +606,19 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 );
             }
             for (j, t) in list.iter().enumerate() {
-                if let Some(idx) =
-                    technique_ref(sink, &format!("{path}.{field}[{j}]"), t, &technique_ids)
-                {
+                if let Some(idx) = technique_ref(
+                    sink,
+                    &format_args!("{path}.{field}[{j}]"),
+                    t,
+                    &technique_ids,
+                ) {
                     masks[k] |= 1u64 << idx;
                 }
             }
         }
         let kept = bounded(
             sink,
-            &format!("{path}.kept"),
+            &format_args!("{path}.kept"),
             r.kept,
             -MAX_POINTS,
             MAX_POINTS,
@@ -575,7 +626,7 @@ pub fn catalogue(raw: &RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         );
         let broken = bounded(
             sink,
-            &format!("{path}.broken"),
+            &format_args!("{path}.broken"),
             r.broken,
             -MAX_POINTS,
             MAX_POINTS,
@@ -633,7 +684,7 @@ struct ScenarioIds {
 
 fn condition(
     sink: &mut Sink,
-    path: &str,
+    path: &(impl Display + ?Sized),
     raw: &RawCondition,
     ids: &ScenarioIds,
     catalogue: &CatalogueIds,
@@ -641,7 +692,7 @@ fn condition(
     let level = |sink: &mut Sink, v: i32| {
         to_u8(bounded(
             sink,
-            &format!("{path}[0]"),
+            &format_args!("{path}[0]"),
             v,
             0,
             i32::from(SCALE_MAX),
@@ -677,13 +728,13 @@ fn condition(
         },
         RawCondition::Persona(id) => Condition::Persona(persona_ref(
             sink,
-            &format!("{path}[0]"),
+            &format_args!("{path}[0]"),
             id,
             &catalogue.personas,
         )?),
         RawCondition::Not(inner) => Condition::Not(Box::new(condition(
             sink,
-            &format!("{path}[0]"),
+            &format_args!("{path}[0]"),
             inner,
             ids,
             catalogue,
@@ -692,7 +743,7 @@ fn condition(
             let mut out = Vec::new();
             let mut ok = true;
             for (i, c) in list.iter().enumerate() {
-                match condition(sink, &format!("{path}[0][{i}]"), c, ids, catalogue) {
+                match condition(sink, &format_args!("{path}[0][{i}]"), c, ids, catalogue) {
                     Some(c) => out.push(c),
                     None => ok = false,
                 }
@@ -709,7 +760,12 @@ fn condition(
     })
 }
 
-fn node_ref(sink: &mut Sink, path: &str, id: &str, ids: &ScenarioIds) -> NodeIdx {
+fn node_ref(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    id: &str,
+    ids: &ScenarioIds,
+) -> NodeIdx {
     match ids.nodes.get(id) {
         Some(i) => i as NodeIdx,
         None => {
@@ -750,7 +806,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn bit_refs(sink: &mut Sink, path: &str, list: &[String], ids: &Ids, field: &str) -> u64 {
+fn bit_refs(
+    sink: &mut Sink,
+    path: &(impl Display + ?Sized),
+    list: &[String],
+    ids: &Ids,
+    field: &str,
+) -> u64 {
     let mut mask = 0;
     for (i, id) in list.iter().enumerate() {
         match ids.get(id) {
@@ -770,8 +832,11 @@ fn bit_refs(sink: &mut Sink, path: &str, list: &[String], ids: &Ids, field: &str
 }
 
 /// Checks a parsed scenario against the catalogue. Returns it only when it has no errors.
+///
+/// The texts move from `raw` into the checked scenario rather than being copied: a large file
+/// holds hundreds of thousands of them.
 pub fn scenario(
-    raw: &RawScenario,
+    raw: &mut RawScenario,
     catalogue: &CatalogueIds,
     source: &str,
     sink: &mut Sink,
@@ -849,8 +914,8 @@ pub fn scenario(
     let mut facts = Vec::new();
     check_limit(sink, "facts", raw.facts.len(), MAX_FACTS, "facts");
     for (i, f) in raw.facts.iter().enumerate() {
-        ids.facts.add(sink, &format!("facts[{i}].id"), &f.id);
-        check_text(sink, &format!("facts[{i}].text"), &f.text);
+        ids.facts.add(sink, &format_args!("facts[{i}].id"), &f.id);
+        check_text(sink, &format_args!("facts[{i}].text"), &f.text);
         facts.push(Fact {
             id: f.id.clone(),
             text: f.text.clone(),
@@ -858,7 +923,7 @@ pub fn scenario(
     }
     check_limit(sink, "flags", raw.flags.len(), MAX_FLAGS, "flags");
     for (i, f) in raw.flags.iter().enumerate() {
-        ids.flags.add(sink, &format!("flags[{i}]"), f);
+        ids.flags.add(sink, &format_args!("flags[{i}]"), f);
     }
     if raw.nodes.is_empty() {
         sink.push(
@@ -872,7 +937,7 @@ pub fn scenario(
             RawNode::Turn(t) => &t.id,
             RawNode::Ending(e) => &e.id,
         };
-        ids.nodes.add(sink, &format!("nodes[{i}].id"), id);
+        ids.nodes.add(sink, &format_args!("nodes[{i}].id"), id);
     }
     let start = match &raw.start_node {
         Some(id) => node_ref(sink, "start_node", id, &ids),
@@ -889,10 +954,11 @@ pub fn scenario(
         "escalations",
     );
     for (i, e) in raw.escalations.iter().enumerate() {
-        let path = format!("escalations[{i}]");
-        escalation_ids.add(sink, &format!("{path}.id"), &e.id);
-        let goto = node_ref(sink, &format!("{path}.goto"), &e.goto, &ids);
-        if let Some(when) = condition(sink, &format!("{path}.when"), &e.when, &ids, catalogue) {
+        let path = Element::new("", "escalations", i);
+        escalation_ids.add(sink, &format_args!("{path}.id"), &e.id);
+        let goto = node_ref(sink, &format_args!("{path}.goto"), &e.goto, &ids);
+        if let Some(when) = condition(sink, &format_args!("{path}.when"), &e.when, &ids, catalogue)
+        {
             escalations.push(Escalation {
                 id: e.id.clone(),
                 when,
@@ -902,28 +968,32 @@ pub fn scenario(
     }
 
     let mut nodes = Vec::new();
-    for (i, node) in raw.nodes.iter().enumerate() {
-        let path = format!("nodes[{i}]");
+    for (i, node) in raw.nodes.iter_mut().enumerate() {
+        let path = Element::new("", "nodes", i);
         nodes.push(match node {
-            RawNode::Turn(t) => Node {
-                id: t.id.clone(),
-                kind: NodeKind::Turn(turn(sink, &path, t, &ids, catalogue)),
-            },
-            RawNode::Ending(e) => {
-                check_text(sink, &format!("{path}.title"), &e.title);
-                check_texts(sink, &format!("{path}.say"), &e.say, "an ending");
-                check_text(sink, &format!("{path}.debrief"), &e.debrief);
+            RawNode::Turn(t) => {
+                // The turn's messages name it, so its id moves out last.
+                let kind = NodeKind::Turn(turn(sink, &path, t, &ids, catalogue));
                 Node {
-                    id: e.id.clone(),
+                    id: std::mem::take(&mut t.id),
+                    kind,
+                }
+            }
+            RawNode::Ending(e) => {
+                check_text(sink, &format_args!("{path}.title"), &e.title);
+                check_texts(sink, &format_args!("{path}.say"), &e.say, "an ending");
+                check_text(sink, &format_args!("{path}.debrief"), &e.debrief);
+                Node {
+                    id: std::mem::take(&mut e.id),
                     kind: NodeKind::Ending(Ending {
                         outcome: e.outcome,
-                        title: e.title.clone(),
-                        say: e.say.clone(),
-                        debrief: e.debrief.clone(),
+                        title: std::mem::take(&mut e.title),
+                        say: std::mem::take(&mut e.say),
+                        debrief: std::mem::take(&mut e.debrief),
                         score: score_items(
                             sink,
-                            &format!("{path}.score"),
-                            &e.score,
+                            &format_args!("{path}.score"),
+                            &mut e.score,
                             &catalogue.principles,
                             &catalogue.steps,
                         ),
@@ -981,8 +1051,8 @@ pub fn scenario(
 
 fn turn(
     sink: &mut Sink,
-    path: &str,
-    t: &RawTurn,
+    path: &(impl Display + ?Sized),
+    t: &mut RawTurn,
     ids: &ScenarioIds,
     catalogue: &CatalogueIds,
 ) -> Turn {
@@ -1001,20 +1071,20 @@ fn turn(
             0
         }
     };
-    check_texts(sink, &format!("{path}.say"), &t.say, "a turn");
+    check_texts(sink, &format_args!("{path}.say"), &t.say, "a turn");
     let mut say_as = Vec::new();
     let mut seen_personas = HashSet::new();
-    for (i, a) in t.say_as.iter().enumerate() {
-        let ap = format!("{path}.say_as[{i}]");
+    for (i, a) in t.say_as.iter_mut().enumerate() {
+        let ap = Element::new(path, ".say_as", i);
         check_texts(
             sink,
-            &format!("{ap}.say"),
+            &format_args!("{ap}.say"),
             &a.say,
             "a behaviour type's variant",
         );
         if let Some(p) = persona_ref(
             sink,
-            &format!("{ap}.persona"),
+            &format_args!("{ap}.persona"),
             &a.persona,
             &catalogue.personas,
         ) {
@@ -1028,7 +1098,7 @@ fn turn(
                     ),
                 );
             }
-            say_as.push((p, a.say.clone()));
+            say_as.push((p, std::mem::take(&mut a.say)));
         }
     }
     if t.replies.is_empty() {
@@ -1050,11 +1120,11 @@ fn turn(
     let mut reply_ids = Ids::new("reply");
     let mut replies = Vec::new();
     let mut technique_sets: Vec<(u64, usize)> = Vec::new();
-    for (i, r) in t.replies.iter().enumerate() {
-        let rp = format!("{path}.replies[{i}]");
-        let id = r.id.clone().unwrap_or_else(|| format!("{}", i + 1));
-        reply_ids.add(sink, &format!("{rp}.id"), &id);
-        check_text(sink, &format!("{rp}.text"), &r.text);
+    for (i, r) in t.replies.iter_mut().enumerate() {
+        let rp = Element::new(path, ".replies", i);
+        let id = r.id.take().unwrap_or_else(|| format!("{}", i + 1));
+        reply_ids.add(sink, &format_args!("{rp}.id"), &id);
+        check_text(sink, &format_args!("{rp}.text"), &r.text);
         let mut techniques = Vec::new();
         let mut technique_mask = 0u64;
         if r.techniques.is_empty() {
@@ -1067,7 +1137,7 @@ fn turn(
         for (j, name) in r.techniques.iter().enumerate() {
             if let Some(idx) = technique_ref(
                 sink,
-                &format!("{rp}.techniques[{j}]"),
+                &format_args!("{rp}.techniques[{j}]"),
                 name,
                 &catalogue.techniques,
             ) {
@@ -1095,7 +1165,7 @@ fn turn(
         }
         let mood = bounded(
             sink,
-            &format!("{rp}.mood"),
+            &format_args!("{rp}.mood"),
             r.mood,
             -10,
             10,
@@ -1103,7 +1173,7 @@ fn turn(
         );
         let trust = bounded(
             sink,
-            &format!("{rp}.trust"),
+            &format_args!("{rp}.trust"),
             r.trust,
             -10,
             10,
@@ -1111,22 +1181,28 @@ fn turn(
         );
         let score = score_items(
             sink,
-            &format!("{rp}.score"),
-            &r.score,
+            &format_args!("{rp}.score"),
+            &mut r.score,
             &catalogue.principles,
             &catalogue.steps,
         );
         let reveals = bit_refs(
             sink,
-            &format!("{rp}.reveals"),
+            &format_args!("{rp}.reveals"),
             &r.reveals,
             &ids.facts,
             "facts",
         );
-        let sets = bit_refs(sink, &format!("{rp}.sets"), &r.sets, &ids.flags, "flags");
+        let sets = bit_refs(
+            sink,
+            &format_args!("{rp}.sets"),
+            &r.sets,
+            &ids.flags,
+            "flags",
+        );
         let clears = bit_refs(
             sink,
-            &format!("{rp}.clears"),
+            &format_args!("{rp}.clears"),
             &r.clears,
             &ids.flags,
             "flags",
@@ -1134,22 +1210,23 @@ fn turn(
         let requires = r
             .requires
             .as_ref()
-            .and_then(|c| condition(sink, &format!("{rp}.requires"), c, ids, catalogue));
+            .and_then(|c| condition(sink, &format_args!("{rp}.requires"), c, ids, catalogue));
         for (j, line) in r.react.iter().enumerate() {
-            check_text(sink, &format!("{rp}.react[{j}]"), line);
+            check_text(sink, &format_args!("{rp}.react[{j}]"), line);
         }
-        let goto = node_ref(sink, &format!("{rp}.goto"), &r.goto, ids);
+        let goto = node_ref(sink, &format_args!("{rp}.goto"), &r.goto, ids);
         let mut branches = Vec::new();
         for (j, b) in r.branches.iter().enumerate() {
-            let bp = format!("{rp}.branches[{j}]");
-            let to = node_ref(sink, &format!("{bp}.goto"), &b.goto, ids);
-            if let Some(when) = condition(sink, &format!("{bp}.when"), &b.when, ids, catalogue) {
+            let bp = Element::new(&rp, ".branches", j);
+            let to = node_ref(sink, &format_args!("{bp}.goto"), &b.goto, ids);
+            if let Some(when) = condition(sink, &format_args!("{bp}.when"), &b.when, ids, catalogue)
+            {
                 branches.push((when, to));
             }
         }
         replies.push(Reply {
             id,
-            text: r.text.clone(),
+            text: std::mem::take(&mut r.text),
             techniques,
             technique_mask,
             mood: to_i8(mood),
@@ -1159,14 +1236,14 @@ fn turn(
             sets,
             clears,
             requires,
-            react: r.react.clone(),
+            react: std::mem::take(&mut r.react),
             goto,
             branches,
         });
     }
     Turn {
         step,
-        say: t.say.clone(),
+        say: std::mem::take(&mut t.say),
         say_as,
         replies,
     }
