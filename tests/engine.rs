@@ -165,6 +165,152 @@ fn the_simulator_scores_exactly_as_a_session_does() {
     }
 }
 
+/// Points per principle and per handling step, as a session would add them up.
+struct Tally {
+    principles: Vec<i32>,
+    steps: Vec<i32>,
+}
+
+impl Scorer for Tally {
+    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, _: Source) {
+        self.principles[usize::from(principle)] += i32::from(points);
+        self.steps[usize::from(step)] += i32::from(points);
+    }
+    fn critical(&mut self, _: TechniqueIdx) {}
+}
+
+/// What playing out every path one by one finds: the reference the exact analysis (which merges
+/// states and follows the order rules apart) must agree with.
+#[derive(Default)]
+struct EveryPath {
+    paths: u128,
+    endings: std::collections::BTreeSet<u32>,
+    timeout: bool,
+    principles: Vec<(i32, i32)>,
+    steps: Vec<(i32, i32)>,
+    /// Per principle, its points on each complete path, to total once the ranges are known.
+    ends: Vec<Vec<i32>>,
+}
+
+fn play_every_path(ctx: &Context<'_>, state: PlayState, tally: &mut Tally, out: &mut EveryPath) {
+    if ctx.is_over(&state) {
+        out.paths += 1;
+        if state.node == complaint_trainer::roleplay::state::TIMEOUT_NODE {
+            out.timeout = true;
+        } else {
+            out.endings.insert(state.node);
+        }
+        let widen = |ranges: &mut Vec<(i32, i32)>, points: &[i32]| {
+            ranges.resize(points.len(), (i32::MAX, i32::MIN));
+            for (r, &p) in ranges.iter_mut().zip(points) {
+                *r = (r.0.min(p), r.1.max(p));
+            }
+        };
+        widen(&mut out.principles, &tally.principles);
+        widen(&mut out.steps, &tally.steps);
+        out.ends.push(tally.principles.clone());
+        return;
+    }
+    for reply in ctx.available(&state) {
+        let (principles, steps) = (tally.principles.clone(), tally.steps.clone());
+        let next = ctx.apply(&state, reply, tally).state;
+        play_every_path(ctx, next, tally, out);
+        tally.principles = principles;
+        tally.steps = steps;
+    }
+}
+
+#[test]
+fn the_exact_analysis_agrees_with_playing_every_path() {
+    let library = bundled();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let scenario = library.scenario("warmup-late-car").expect("warm-up");
+    let mut order_rules_decided = 0;
+    for p in 0..catalogue.personas.len() as u8 {
+        let a = Analysis::run(scenario.clone(), catalogue.clone(), p).expect("analysis");
+        let ctx = a.context();
+        let persona = catalogue.persona(p);
+        let start = PlayState::start(scenario, persona.start_mood, persona.start_trust);
+        let mut tally = Tally {
+            principles: vec![0; catalogue.principles.len()],
+            steps: vec![0; catalogue.steps.len()],
+        };
+        let mut every = EveryPath::default();
+        play_every_path(&ctx, start, &mut tally, &mut every);
+        let tag = &persona.id;
+        assert!(every.paths > 100, "{tag}: too few paths to test anything");
+        assert_eq!(a.paths, every.paths, "{tag}");
+        assert_eq!(
+            a.endings,
+            every.endings.iter().copied().collect::<Vec<_>>(),
+            "{tag}"
+        );
+        assert_eq!(a.timeout_reachable, every.timeout, "{tag}");
+        let ranges = |r: &[complaint_trainer::roleplay::analysis::Range]| {
+            r.iter().map(|r| (r.min, r.max)).collect::<Vec<_>>()
+        };
+        assert_eq!(ranges(&a.principles), every.principles, "{tag}");
+        assert_eq!(ranges(&a.steps), every.steps, "{tag}");
+        let totals: Vec<f64> = every.ends.iter().map(|points| a.total(points)).collect();
+        let best = totals.iter().copied().fold(f64::MIN, f64::max);
+        let worst = totals.iter().copied().fold(f64::MAX, f64::min);
+        assert!(
+            (a.best_total - best).abs() < 1e-9,
+            "{tag}: {} vs {best}",
+            a.best_total
+        );
+        assert!(
+            (a.worst_total - worst).abs() < 1e-9,
+            "{tag}: {} vs {worst}",
+            a.worst_total
+        );
+
+        // Each first reply's best and worst points still to come, as the coach ranks replies.
+        for (reply, best_after, worst_after) in a.reply_values(&start) {
+            let mut tally = Tally {
+                principles: vec![0; catalogue.principles.len()],
+                steps: vec![0; catalogue.steps.len()],
+            };
+            let mut recorder = Recorder(Vec::new());
+            ctx.apply(&start, reply, &mut recorder);
+            order_rules_decided += recorder
+                .0
+                .iter()
+                .filter(|(_, _, s)| matches!(s, Source::Order { .. }))
+                .count();
+            let next = ctx.apply(&start, reply, &mut tally).state;
+            let mut after = EveryPath::default();
+            play_every_path(&ctx, next, &mut tally, &mut after);
+            // Points still to come, weighted as in the total (no anchors: nothing is earned yet).
+            let gains: Vec<f64> = after
+                .ends
+                .iter()
+                .map(|points| {
+                    a.coeff
+                        .iter()
+                        .zip(points)
+                        .map(|(c, &p)| c * f64::from(p))
+                        .sum()
+                })
+                .collect();
+            let best = gains.iter().copied().fold(f64::MIN, f64::max);
+            let worst = gains.iter().copied().fold(f64::MAX, f64::min);
+            assert!(
+                (best_after - best).abs() < 1e-9,
+                "{tag} reply {reply}: {best_after} vs {best}"
+            );
+            assert!(
+                (worst_after - worst).abs() < 1e-9,
+                "{tag} reply {reply}: {worst_after} vs {worst}"
+            );
+        }
+    }
+    assert!(
+        order_rules_decided > 0,
+        "no first reply decides an order rule, so they go untested here"
+    );
+}
+
 struct Recorder(Vec<(PrincipleIdx, i8, Source)>);
 
 impl Scorer for Recorder {

@@ -3,6 +3,11 @@
 //!
 //! Scores depend only on the scenario, the behaviour type and the choices (never on random draws),
 //! so exploring every reachable state gives exact figures, not estimates.
+//!
+//! It works in two passes. The first explores the customer's side of the state (node, mood,
+//! trust, facts, flags, streaks), playing each reply once. The order rules change the points but
+//! never where the conversation goes, so the second pass lays them over the first pass's graph
+//! with a few bit operations per edge instead of playing every reply again for each of them.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -41,14 +46,18 @@ pub struct Edge {
     pub gain: f64,
 }
 
-/// Accumulates a step's points into arrays indexed by principle and by step.
+/// Accumulates a step's points into arrays indexed by principle and by step, leaving out the
+/// order rules' points (the analysis adds those in its second pass).
 struct PointsScorer<'a> {
     principles: &'a mut [i32],
     steps: &'a mut [i32],
 }
 
 impl Scorer for PointsScorer<'_> {
-    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, _: Source) {
+    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, source: Source) {
+        if matches!(source, Source::Order { .. }) {
+            return;
+        }
         self.principles[usize::from(principle)] += i32::from(points);
         self.steps[usize::from(step)] += i32::from(points);
     }
@@ -83,8 +92,12 @@ pub struct Analysis {
     pub catalogue: Arc<Catalogue>,
     pub persona: PersonaIdx,
     live: Liveness,
+    /// The customer's side of each state (order rules left out), by its number.
     index: StateMap<PlayState>,
-    states: Vec<PlayState>,
+    /// Per customer-side state, its full states: the first one's number and how many.
+    full: Vec<(u32, u32)>,
+    /// Per full state, its order rules' key (see `Liveness::split`).
+    rule_keys: Vec<u64>,
     edge_start: Vec<u32>,
     edges: Vec<Edge>,
     best: Vec<f64>,
@@ -203,6 +216,105 @@ impl Liveness {
             None => StateMask::default().project(s),
         }
     }
+
+    /// The kept state in two parts: the customer's side (everything but the order rules) and
+    /// the order rules' key. The order rules change the points only, never where the
+    /// conversation goes, so the analysis explores the customer's side first.
+    fn split(&self, s: &PlayState) -> (PlayState, u64) {
+        let kept = self.project(s);
+        let key = u64::from(kept.before_seen) | u64::from(kept.rules_done) << 32;
+        (
+            PlayState {
+                before_seen: 0,
+                rules_done: 0,
+                ..kept
+            },
+            key,
+        )
+    }
+
+    /// The order rules' key kept at `node`, as `split` makes it.
+    fn rule_key(&self, node: NodeIdx, before_seen: u32, rules_done: u32) -> u64 {
+        let rules = self.nodes.get(node as usize).map_or(0, |m| m.rules);
+        let seen = before_seen & !rules_done & rules;
+        u64::from(seen) | u64::from(rules_done & rules) << 32
+    }
+}
+
+/// Rows of points per principle and step, each kept once: most edges share a handful.
+struct PointRows {
+    width: usize,
+    rows: Vec<i32>,
+    ids: HashMap<Box<[i32]>, u32, BuildHasherDefault<StateHasher>>,
+}
+
+impl PointRows {
+    fn intern(&mut self, row: &[i32]) -> u32 {
+        if let Some(&id) = self.ids.get(row) {
+            return id;
+        }
+        let id = (self.rows.len() / self.width.max(1)) as u32;
+        self.rows.extend_from_slice(row);
+        self.ids.insert(row.into(), id);
+        id
+    }
+
+    fn row(&self, id: u32) -> &[i32] {
+        let at = id as usize * self.width;
+        &self.rows[at..at + self.width]
+    }
+}
+
+/// For each customer-side state, the order rules' keys met there so far, in the order met: one
+/// list per state, kept in one arena because most states have a single key.
+struct KeyLists {
+    /// Per state, its first and last entry (`NONE` when empty) and how many it has.
+    ends: Vec<(u32, u32, u32)>,
+    /// Key and next entry.
+    entries: Vec<(u64, u32)>,
+}
+
+impl KeyLists {
+    const NONE: u32 = u32::MAX;
+
+    fn new(states: usize) -> Self {
+        KeyLists {
+            ends: vec![(Self::NONE, Self::NONE, 0); states],
+            entries: Vec::with_capacity(states),
+        }
+    }
+
+    /// The key's place in the state's list, adding it at the end if it is new.
+    fn place(&mut self, state: usize, key: u64) -> u32 {
+        let (first, last, count) = self.ends[state];
+        let mut at = first;
+        let mut place = 0;
+        while at != Self::NONE {
+            let (k, next) = self.entries[at as usize];
+            if k == key {
+                return place;
+            }
+            at = next;
+            place += 1;
+        }
+        let new = self.entries.len() as u32;
+        self.entries.push((key, Self::NONE));
+        if last == Self::NONE {
+            self.ends[state] = (new, new, 1);
+        } else {
+            self.entries[last as usize].1 = new;
+            self.ends[state] = (first, new, count + 1);
+        }
+        count
+    }
+}
+
+/// A reply from a customer-side state, as the first pass finds it.
+struct Move {
+    reply: u16,
+    to: u32,
+    /// Its points without the order rules, as a `PointRows` id.
+    row: u32,
 }
 
 /// A fast hash for states (FxHash's mixing step): the analysis hashes millions of small keys
@@ -278,28 +390,29 @@ impl Analysis {
         let ns = catalogue.steps.len();
         let p = catalogue.persona(persona);
         let live = Liveness::of(&ctx);
-        let start = live.project(&PlayState::start(&scenario, p.start_mood, p.start_trust));
-
-        // Explore breadth-first; a state's edges are stored together when it is expanded.
-        let mut index: StateMap<PlayState> = StateMap::default();
-        let mut states = vec![start];
-        index.insert(start, 0);
-        let mut edge_start = Vec::new();
-        let mut edges: Vec<Edge> = Vec::new();
-        // Each edge's points per principle and step, as an index into `point_sets` (rows of
-        // `width`): most edges share a handful of rows, so they are kept once.
+        let (start, start_rules) =
+            live.split(&PlayState::start(&scenario, p.start_mood, p.start_trust));
         let width = np + ns;
-        let mut point_sets: Vec<i32> = Vec::new();
-        let mut point_set_ids: HashMap<Box<[i32]>, u32, BuildHasherDefault<StateHasher>> =
-            HashMap::default();
-        let mut edge_points: Vec<u32> = Vec::new();
+        let mut rows = PointRows {
+            width,
+            rows: Vec::new(),
+            ids: HashMap::default(),
+        };
+
+        // First pass: the customer's side of every reachable state, breadth-first; a state's
+        // moves are stored together when it is expanded.
+        let mut index: StateMap<PlayState> = StateMap::default();
+        let mut sides = vec![start];
+        index.insert(start, 0);
+        let mut move_start = Vec::new();
+        let mut moves: Vec<Move> = Vec::new();
         let mut stuck = Vec::new();
         let mut buf = vec![0i32; width];
         let mut available = Vec::new();
         let mut cursor = 0usize;
-        while cursor < states.len() {
-            let state = states[cursor];
-            edge_start.push(u32::try_from(edges.len()).map_err(|_| AnalysisError::TooComplex)?);
+        while cursor < sides.len() {
+            let state = sides[cursor];
+            move_start.push(u32::try_from(moves.len()).map_err(|_| AnalysisError::TooComplex)?);
             cursor += 1;
             if ctx.is_over(&state) {
                 continue;
@@ -319,48 +432,122 @@ impl Analysis {
                         steps: steps_buf,
                     },
                 );
-                let key = live.project(&outcome.state);
+                let (key, _) = live.split(&outcome.state);
                 let to = match index.entry(key) {
                     Entry::Occupied(known) => *known.get(),
                     Entry::Vacant(new) => {
-                        if states.len() >= max_states {
+                        if sides.len() >= max_states {
                             return Err(AnalysisError::TooComplex);
                         }
-                        let id = states.len() as u32;
-                        states.push(key);
+                        let id = sides.len() as u32;
+                        sides.push(key);
                         new.insert(id);
                         id
                     }
                 };
-                edges.push(Edge {
+                moves.push(Move {
                     reply: u16::try_from(reply).unwrap_or(u16::MAX),
                     to,
-                    gain: 0.0,
+                    row: rows.intern(&buf),
                 });
-                let set = match point_set_ids.get(&buf[..]) {
-                    Some(&id) => id,
-                    None => {
-                        let id = (point_sets.len() / width.max(1)) as u32;
-                        point_sets.extend_from_slice(&buf);
-                        point_set_ids.insert(buf.clone().into_boxed_slice(), id);
-                        id
-                    }
-                };
-                edge_points.push(set);
+            }
+        }
+        move_start.push(moves.len() as u32);
+        stuck.sort_unstable();
+        stuck.dedup();
+        let order = topological_order(sides.len(), &move_start, |m| moves[m].to)?;
+
+        // Second pass: the order rules on top. In topological order all of a side's
+        // predecessors come first, so its rule keys are complete when it is reached; numbering
+        // its full states then makes every edge lead to a higher number, and the reverse of
+        // the numbering is a topological order of the full states.
+        let mut keys_at = KeyLists::new(sides.len());
+        keys_at.place(0, start_rules);
+        let mut full: Vec<(u32, u32)> = vec![(0, 0); sides.len()];
+        let mut side_of: Vec<u32> = Vec::new();
+        let mut rule_keys: Vec<u64> = Vec::new();
+        let mut edge_start: Vec<u32> = Vec::new();
+        let mut edges: Vec<Edge> = Vec::new();
+        // Until every side is numbered, an edge's target is its side and its place there.
+        let mut targets: Vec<(u32, u32)> = Vec::new();
+        let mut edge_rows: Vec<u32> = Vec::new();
+        let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
+            HashMap::default();
+        for &side in &order {
+            let side = side as usize;
+            let (mut entry, _, count) = keys_at.ends[side];
+            full[side] = (rule_keys.len() as u32, count);
+            if rule_keys.len() + count as usize > max_states {
+                return Err(AnalysisError::TooComplex);
+            }
+            let node = sides[side].node;
+            let turn = ctx.turn(node);
+            // Places are only ever added to later states' lists, never to this one's.
+            while entry != KeyLists::NONE {
+                let (key, next) = keys_at.entries[entry as usize];
+                entry = next;
+                side_of.push(side as u32);
+                rule_keys.push(key);
+                edge_start.push(edges.len() as u32);
+                let (seen, done) = (key as u32, (key >> 32) as u32);
+                for m in &moves[move_start[side] as usize..move_start[side + 1] as usize] {
+                    let Some(reply) = turn.and_then(|t| t.replies.get(usize::from(m.reply))) else {
+                        continue;
+                    };
+                    // Two bits per rule decided here: decided, and kept.
+                    let mut decided = 0u64;
+                    let (seen, done) = ctx.order_rules(seen, done, reply, |rule, kept| {
+                        decided |= (1 | u64::from(kept) << 1) << (2 * rule);
+                    });
+                    let to = m.to as usize;
+                    let to_key = live.rule_key(sides[to].node, seen, done);
+                    targets.push((m.to, keys_at.place(to, to_key)));
+                    edges.push(Edge {
+                        reply: m.reply,
+                        to: 0,
+                        gain: 0.0,
+                    });
+                    let row = if decided == 0 {
+                        m.row
+                    } else {
+                        let step = turn.map_or(0, |t| t.step);
+                        match with_rules.entry((m.row, decided, step)) {
+                            Entry::Occupied(known) => *known.get(),
+                            Entry::Vacant(new) => {
+                                buf.copy_from_slice(rows.row(m.row));
+                                for (k, rule) in catalogue.order_rules.iter().enumerate() {
+                                    let bits = decided >> (2 * k) & 0b11;
+                                    if bits & 1 != 0 {
+                                        let points = if bits & 2 != 0 {
+                                            rule.kept
+                                        } else {
+                                            rule.broken
+                                        };
+                                        buf[usize::from(rule.principle)] += i32::from(points);
+                                        buf[np + usize::from(step)] += i32::from(points);
+                                    }
+                                }
+                                *new.insert(rows.intern(&buf))
+                            }
+                        }
+                    };
+                    edge_rows.push(row);
+                }
             }
         }
         edge_start.push(edges.len() as u32);
-        stuck.sort_unstable();
-        stuck.dedup();
+        for (edge, &(side, place)) in edges.iter_mut().zip(&targets) {
+            edge.to = full[side as usize].0 + place;
+        }
+        drop(targets);
+        drop(keys_at);
+        let point_sets = rows.rows.as_slice();
+        let edge_points = edge_rows.as_slice();
 
-        let order = topological_order(states.len(), &edge_start, &edges)?;
-        let n = states.len();
-        let points_of = |e: usize| {
-            let at = edge_points[e] as usize * width;
-            &point_sets[at..at + width]
-        };
+        let n = rule_keys.len();
+        let points_of = |e: usize| rows.row(edge_points[e]);
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
-        let complete = |s: usize| ctx.is_over(&states[s]);
+        let complete = |s: usize| ctx.is_over(&sides[side_of[s] as usize]);
 
         // Per principle and step, the max and min points still to come from each state.
         let mut hi = vec![i32::MIN; n * width];
@@ -368,8 +555,7 @@ impl Analysis {
         let mut alive = vec![false; n];
         let mut paths = vec![0u128; n];
         let (mut best_hi, mut best_lo) = (vec![0i32; width], vec![0i32; width]);
-        for &s in order.iter().rev() {
-            let s = s as usize;
+        for s in (0..n).rev() {
             if terminal(s) {
                 if complete(s) {
                     alive[s] = true;
@@ -440,13 +626,12 @@ impl Analysis {
             .chunks(width.max(1))
             .map(|points| (0..np).map(|k| coeff[k] * f64::from(points[k])).sum())
             .collect();
-        for (edge, &set) in edges.iter_mut().zip(&edge_points) {
+        for (edge, &set) in edges.iter_mut().zip(edge_points) {
             edge.gain = gains[set as usize];
         }
         let mut best = vec![f64::NEG_INFINITY; n];
         let mut worst = vec![f64::INFINITY; n];
-        for &s in order.iter().rev() {
-            let s = s as usize;
+        for s in (0..n).rev() {
             if !alive[s] {
                 continue;
             }
@@ -463,22 +648,22 @@ impl Analysis {
                 }
             }
         }
-        let mut endings: Vec<NodeIdx> = states
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| terminal(*i) && complete(*i) && s.node != TIMEOUT_NODE)
-            .map(|(_, s)| s.node)
+        let mut endings: Vec<NodeIdx> = (0..n)
+            .filter(|&s| terminal(s) && complete(s))
+            .map(|s| sides[side_of[s] as usize].node)
+            .filter(|&node| node != TIMEOUT_NODE)
             .collect();
         endings.sort_unstable();
         endings.dedup();
-        let timeout_reachable = states.iter().any(|s| s.node == TIMEOUT_NODE);
+        let timeout_reachable = sides.iter().any(|s| s.node == TIMEOUT_NODE);
         let mut analysis = Analysis {
             scenario: scenario.clone(),
             catalogue: catalogue.clone(),
             persona,
             live,
             index,
-            states,
+            full,
+            rule_keys,
             edge_start,
             edges,
             best,
@@ -541,8 +726,19 @@ impl Analysis {
         }
     }
 
+    /// How many distinct states the analysis kept.
     pub fn state_count(&self) -> usize {
-        self.states.len()
+        self.rule_keys.len()
+    }
+
+    /// The number of a state as the analysis keeps it, if it is reachable.
+    fn full_state(&self, state: &PlayState) -> Option<usize> {
+        let (side, key) = self.live.split(state);
+        let &side = self.index.get(&side)?;
+        let (first, count) = *self.full.get(side as usize)?;
+        let range = first as usize..(first + count) as usize;
+        let at = self.rule_keys.get(range)?.iter().position(|&k| k == key)?;
+        Some(first as usize + at)
     }
 
     /// The total (0–100) for a path's principle points.
@@ -557,13 +753,13 @@ impl Analysis {
         ((sum * 1e9).round() / 1e9).clamp(0.0, 100.0)
     }
 
-    /// The replies from a state, each with the best and worst total still reachable after it.
-    /// Replies that lead nowhere complete are left out.
+    /// The replies from a state, each with the most and the fewest total points still to come
+    /// after choosing it (weighted as in the total, without the anchors). Replies that lead
+    /// nowhere complete are left out.
     pub fn reply_values(&self, state: &PlayState) -> Vec<(usize, f64, f64)> {
-        let Some(&id) = self.index.get(&self.live.project(state)) else {
+        let Some(id) = self.full_state(state) else {
             return Vec::new();
         };
-        let id = id as usize;
         self.edges[self.edge_start[id] as usize..self.edge_start[id + 1] as usize]
             .iter()
             .filter(|e| self.best[e.to as usize].is_finite())
@@ -606,11 +802,11 @@ impl Analysis {
 fn topological_order(
     n: usize,
     edge_start: &[u32],
-    edges: &[Edge],
+    target: impl Fn(usize) -> u32,
 ) -> Result<Vec<u32>, AnalysisError> {
     let mut indegree = vec![0u32; n];
-    for e in edges {
-        indegree[e.to as usize] += 1;
+    for e in 0..edge_start.last().map_or(0, |&end| end as usize) {
+        indegree[target(e) as usize] += 1;
     }
     let mut order: Vec<u32> = (0..n as u32)
         .filter(|&s| indegree[s as usize] == 0)
@@ -619,8 +815,8 @@ fn topological_order(
     while head < order.len() {
         let s = order[head] as usize;
         head += 1;
-        for e in &edges[edge_start[s] as usize..edge_start[s + 1] as usize] {
-            let to = e.to as usize;
+        for e in edge_start[s] as usize..edge_start[s + 1] as usize {
+            let to = target(e) as usize;
             indegree[to] -= 1;
             if indegree[to] == 0 {
                 order.push(to as u32);

@@ -167,13 +167,12 @@ impl<'a> Context<'a> {
                 next.streaks[k] = 0;
             }
         }
-        self.order_rules(state, reply, step, &mut next, scorer);
-
-        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
-            if reply.technique_mask & rule.before != 0 {
-                next.before_seen |= 1u32 << k;
-            }
-        }
+        let order = self.order_rules(state.before_seen, state.rules_done, reply, |rule, kept| {
+            let r = &self.catalogue.order_rules[rule];
+            let points = if kept { r.kept } else { r.broken };
+            scorer.points(r.principle, step, points, Source::Order { rule, kept });
+        });
+        (next.before_seen, next.rules_done) = order;
         next.mood = shift(state.mood, mood);
         next.trust = shift(state.trust, trust);
         next.facts |= reply.reveals;
@@ -219,16 +218,19 @@ impl<'a> Context<'a> {
 
     /// Order rules decide the first time one of their `then` techniques is used: kept when one
     /// of their `before` techniques came earlier, in an earlier reply or earlier in this one.
-    fn order_rules(
+    /// Calls `decided(rule, kept)` for each rule this reply decides and returns the new
+    /// `(before_seen, rules_done)`. Nothing else in the state bears on these rules, which lets
+    /// the analysis follow them apart from the rest.
+    pub fn order_rules(
         &self,
-        state: &PlayState,
+        before_seen: u32,
+        rules_done: u32,
         reply: &Reply,
-        step: StepIdx,
-        next: &mut PlayState,
-        scorer: &mut impl Scorer,
-    ) {
+        mut decided: impl FnMut(usize, bool),
+    ) -> (u32, u32) {
+        let (mut seen, mut done) = (before_seen, rules_done);
         for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
-            if state.rules_done & (1u32 << k) != 0 || reply.technique_mask & rule.then == 0 {
+            if rules_done & (1u32 << k) != 0 || reply.technique_mask & rule.then == 0 {
                 continue;
             }
             let mut earlier = 0u64;
@@ -238,16 +240,18 @@ impl<'a> Context<'a> {
                 }
                 earlier |= 1u64 << t;
             }
-            let kept = state.before_seen & (1u32 << k) != 0 || earlier & rule.before != 0;
-            next.rules_done |= 1u32 << k;
-            let points = if kept { rule.kept } else { rule.broken };
-            scorer.points(
-                rule.principle,
-                step,
-                points,
-                Source::Order { rule: k, kept },
+            done |= 1u32 << k;
+            decided(
+                k,
+                before_seen & (1u32 << k) != 0 || earlier & rule.before != 0,
             );
         }
+        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
+            if reply.technique_mask & rule.before != 0 {
+                seen |= 1u32 << k;
+            }
+        }
+        (seen, done)
     }
 
     /// Whether a state ends the conversation.
