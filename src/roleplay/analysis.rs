@@ -233,12 +233,16 @@ impl Liveness {
         )
     }
 
-    /// The order rules' key kept at `node`, as `split` makes it.
-    fn rule_key(&self, node: NodeIdx, before_seen: u32, rules_done: u32) -> u64 {
-        let rules = self.nodes.get(node as usize).map_or(0, |m| m.rules);
-        let seen = before_seen & !rules_done & rules;
-        u64::from(seen) | u64::from(rules_done & rules) << 32
+    /// The order rules still kept at `node` (bit per rule).
+    fn rules_at(&self, node: NodeIdx) -> u32 {
+        self.nodes.get(node as usize).map_or(0, |m| m.rules)
     }
+}
+
+/// The order rules' key as `Liveness::split` makes it, keeping only the rules in `rules`.
+fn rule_key(rules: u32, before_seen: u32, rules_done: u32) -> u64 {
+    let seen = before_seen & !rules_done & rules;
+    u64::from(seen) | u64::from(rules_done & rules) << 32
 }
 
 /// Rows of points per principle and step, each kept once: most edges share a handful.
@@ -315,6 +319,8 @@ struct Move {
     to: u32,
     /// Its points without the order rules, as a `PointRows` id.
     row: u32,
+    /// The order rules still kept where it leads.
+    rules_after: u32,
 }
 
 /// A fast hash for states (FxHash's mixing step): the analysis hashes millions of small keys
@@ -449,6 +455,7 @@ impl Analysis {
                     reply: u16::try_from(reply).unwrap_or(u16::MAX),
                     to,
                     row: rows.intern(&buf),
+                    rules_after: live.rules_at(key.node),
                 });
             }
         }
@@ -500,7 +507,7 @@ impl Analysis {
                         decided |= (1 | u64::from(kept) << 1) << (2 * rule);
                     });
                     let to = m.to as usize;
-                    let to_key = live.rule_key(sides[to].node, seen, done);
+                    let to_key = rule_key(m.rules_after, seen, done);
                     targets.push((m.to, keys_at.place(to, to_key)));
                     edges.push(Edge {
                         reply: m.reply,
