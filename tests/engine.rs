@@ -220,6 +220,69 @@ fn play_every_path(ctx: &Context<'_>, state: PlayState, tally: &mut Tally, out: 
     }
 }
 
+/// Ignores points: for walking states only.
+struct NoScore;
+
+impl Scorer for NoScore {
+    fn points(&mut self, _: PrincipleIdx, _: StepIdx, _: i8, _: Source) {}
+    fn critical(&mut self, _: TechniqueIdx) {}
+}
+
+#[test]
+fn grouping_levels_and_merging_states_changes_no_figure() {
+    let library = bundled();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut buffer = Vec::new();
+    let mut fewer_states = 0;
+    for scenario in &library.scenarios {
+        for persona in 0..catalogue.personas.len() as u8 {
+            let run = |reduced: bool| {
+                let (s, c) = (scenario.clone(), catalogue.clone());
+                let analysis = if reduced {
+                    Analysis::run(s, c, persona)
+                } else {
+                    Analysis::run_unreduced(s, c, persona)
+                };
+                analysis.expect("analysis")
+            };
+            let (reduced, plain) = (run(true), run(false));
+            let pair = format!("{} under behaviour type {persona}", scenario.id);
+            assert_eq!(reduced.principles, plain.principles, "{pair}");
+            assert_eq!(reduced.steps, plain.steps, "{pair}");
+            assert_eq!(reduced.best_total, plain.best_total, "{pair}");
+            assert_eq!(reduced.worst_total, plain.worst_total, "{pair}");
+            assert_eq!(reduced.paths, plain.paths, "{pair}");
+            assert_eq!(reduced.endings, plain.endings, "{pair}");
+            assert_eq!(reduced.timeout_reachable, plain.timeout_reachable, "{pair}");
+            assert_eq!(reduced.stuck, plain.stuck, "{pair}");
+            if reduced.state_count() < plain.state_count() {
+                fewer_states += 1;
+            }
+            // The coach's values for every reply, along random walks.
+            let ctx = plain.context();
+            let p = catalogue.persona(persona);
+            for _ in 0..40 {
+                let walk = simulate_random(&plain, &mut rng, &mut buffer);
+                let mut state = PlayState::start(scenario, p.start_mood, p.start_trust);
+                for reply in walk.choices {
+                    assert_eq!(
+                        reduced.reply_values(&state),
+                        plain.reply_values(&state),
+                        "{pair} at {state:?}"
+                    );
+                    state = ctx.apply(&state, reply, &mut NoScore).state;
+                }
+            }
+        }
+    }
+    // Not a test of speed; only that the reduction is not silently switched off.
+    assert!(
+        fewer_states >= 30,
+        "{fewer_states} of 32 pairs kept fewer states"
+    );
+}
+
 #[test]
 fn the_exact_analysis_agrees_with_playing_every_path() {
     let library = bundled();

@@ -8,21 +8,27 @@
 //! trust, facts, flags, streaks), playing each reply once. The order rules change the points but
 //! never where the conversation goes, so the second pass lays them over the first pass's graph
 //! with a few bit operations per edge instead of playing every reply again for each of them.
+//!
+//! Between the passes, customer-side states with the same futures are merged (`MergedSides`),
+//! and the first pass already keeps only the mood and trust levels some later condition can
+//! tell apart (`Scale`). Both shrink the graph the second pass multiplies by the order rules
+//! without changing any figure; a test compares them with the unreduced analysis.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use thiserror::Error;
 
 use crate::scenario::{
-    Catalogue, NodeIdx, PersonaIdx, PrincipleIdx, Scenario, StepIdx, TechniqueIdx,
+    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reply, Scenario, StepIdx, TechniqueIdx,
 };
 use crate::scenario::{Condition, validate::strongly_connected};
 
-use super::rules::{Context, Scorer, Source};
-use super::state::{PlayState, StateMask, TIMEOUT_NODE};
+use super::rules::{Context, OrderEffect, Scorer, Source};
+use super::state::{Levels, PlayState, StateMask, TIMEOUT_NODE, shift};
+use crate::scenario::SCALE_MAX;
 
 /// The most states the analysis explores before it calls a scenario too complex.
 pub const MAX_STATES: usize = 4_000_000;
@@ -92,9 +98,11 @@ pub struct Analysis {
     pub catalogue: Arc<Catalogue>,
     pub persona: PersonaIdx,
     live: Liveness,
-    /// The customer's side of each state (order rules left out), by its number.
+    /// The customer's side of each state (order rules left out), by the number of its class
+    /// of merged states.
     index: StateMap<PlayState>,
-    /// Per customer-side state, its full states: the first one's number and how many.
+    /// Per class of merged customer-side states, its full states: the first one's number and
+    /// how many.
     full: Vec<(u32, u32)>,
     /// Per full state, its order rules' key (see `Liveness::split`).
     rule_keys: Vec<u64>,
@@ -122,8 +130,11 @@ pub struct Analysis {
 
 fn condition_reads(c: &Condition, mask: &mut StateMask) {
     match c {
-        Condition::MoodAtLeast(_) | Condition::MoodAtMost(_) => mask.mood = true,
-        Condition::TrustAtLeast(_) | Condition::TrustAtMost(_) => mask.trust = true,
+        // Which mood and trust levels matter is worked out apart (see `Scale`).
+        Condition::MoodAtLeast(_)
+        | Condition::MoodAtMost(_)
+        | Condition::TrustAtLeast(_)
+        | Condition::TrustAtMost(_) => {}
         Condition::Fact(i) => mask.facts |= 1u64 << i,
         Condition::Flag(i) => mask.flags |= 1u64 << i,
         Condition::Persona(_) => {}
@@ -168,6 +179,141 @@ fn local_reads(ctx: &Context<'_>, node: NodeIdx) -> StateMask {
     mask
 }
 
+/// Buffers reused from node to node while grouping levels.
+#[derive(Default)]
+struct Scratch {
+    signatures: Vec<u8>,
+    changes: Vec<i32>,
+}
+
+/// The two 0–10 scales conditions read.
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    Mood,
+    Trust,
+}
+
+impl Scale {
+    fn pick(self, mood: i8, trust: i8) -> i32 {
+        i32::from(match self {
+            Scale::Mood => mood,
+            Scale::Trust => trust,
+        })
+    }
+
+    /// Whether each of the condition's tests of this scale holds at `level`, in order.
+    fn tests(self, c: &Condition, level: u8, out: &mut Vec<u8>) {
+        let test = match (self, c) {
+            (Scale::Mood, Condition::MoodAtLeast(v))
+            | (Scale::Trust, Condition::TrustAtLeast(v)) => level >= *v,
+            (Scale::Mood, Condition::MoodAtMost(v)) | (Scale::Trust, Condition::TrustAtMost(v)) => {
+                level <= *v
+            }
+            (_, Condition::Not(inner)) => return self.tests(inner, level, out),
+            (_, Condition::All(list) | Condition::Any(list)) => {
+                return list.iter().for_each(|c| self.tests(c, level, out));
+            }
+            _ => return,
+        };
+        out.push(u8::from(test));
+    }
+
+    /// Every change a reply can make to this scale under the behaviour type, as `apply` adds
+    /// it up: with and without each streak the reply may complete.
+    fn changes(self, ctx: &Context<'_>, reply: &Reply, changes: &mut Vec<i32>) {
+        let persona = ctx.catalogue.persona(ctx.persona);
+        let mut base = self.pick(reply.mood, reply.trust);
+        for &t in &reply.techniques {
+            let technique = ctx.catalogue.technique(t);
+            base += self.pick(technique.mood, technique.trust);
+            for reaction in persona.reactions.iter().filter(|r| r.technique == t) {
+                base += self.pick(reaction.mood, reaction.trust);
+            }
+        }
+        changes.clear();
+        changes.push(base);
+        for streak in &persona.streaks {
+            let more = self.pick(streak.mood, streak.trust);
+            if reply.technique_mask & (1u64 << streak.technique) != 0 && more != 0 {
+                for k in 0..changes.len() {
+                    changes.push(changes[k] + more);
+                }
+            }
+        }
+    }
+
+    /// The levels of this scale that `node` can tell apart, given those every other node can:
+    /// two levels fall together when each reply is shown for both or neither, and every
+    /// change it can make leads both to the same node and to levels that node cannot tell
+    /// apart. Nothing that scores reads mood or trust, so such levels have the same futures.
+    fn levels_at(
+        self,
+        ctx: &Context<'_>,
+        node: NodeIdx,
+        known: &[Levels],
+        scratch: &mut Scratch,
+    ) -> Levels {
+        let Some(turn) = ctx.turn(node) else {
+            return Levels::NONE;
+        };
+        let escalations = &ctx.scenario.escalations;
+        let signatures = &mut scratch.signatures;
+        signatures.clear();
+        // Every level gets the same tests in the same order, so the signatures share a length.
+        for level in 0..=SCALE_MAX {
+            for reply in &turn.replies {
+                if let Some(c) = &reply.requires {
+                    self.tests(c, level, signatures);
+                }
+                self.changes(ctx, reply, &mut scratch.changes);
+                for &change in &scratch.changes {
+                    let next = shift(level, change);
+                    for e in escalations {
+                        self.tests(&e.when, next, signatures);
+                    }
+                    for (c, _) in &reply.branches {
+                        self.tests(c, next, signatures);
+                    }
+                    let targets = std::iter::once(reply.goto)
+                        .chain(reply.branches.iter().map(|(_, to)| *to))
+                        .chain(escalations.iter().map(|e| e.goto));
+                    for to in targets {
+                        signatures.push(known.get(to as usize).map_or(0, |l| l.keep(next)));
+                    }
+                }
+            }
+        }
+        let len = signatures.len() / (usize::from(SCALE_MAX) + 1);
+        Levels::grouped_by(|level| {
+            let at = usize::from(level) * len;
+            &signatures[at..at + len]
+        })
+    }
+
+    /// Whether any condition in the scenario tests this scale.
+    fn read_in(self, scenario: &Scenario) -> bool {
+        let mut tests = Vec::new();
+        let mut look = |c: &Condition| self.tests(c, 0, &mut tests);
+        scenario.escalations.iter().for_each(|e| look(&e.when));
+        for node in &scenario.nodes {
+            if let NodeKind::Turn(turn) = &node.kind {
+                for reply in &turn.replies {
+                    reply.requires.iter().for_each(&mut look);
+                    reply.branches.iter().for_each(|(c, _)| look(c));
+                }
+            }
+        }
+        !tests.is_empty()
+    }
+
+    fn of(self, mask: &mut StateMask) -> &mut Levels {
+        match self {
+            Scale::Mood => &mut mask.mood,
+            Scale::Trust => &mut mask.trust,
+        }
+    }
+}
+
 /// For each node, the parts of the state that some condition or rule at that node or after it
 /// reads. Two states at a node that differ only elsewhere have the same futures, so the
 /// analysis keeps one of them: this is what keeps the state space small.
@@ -177,7 +323,7 @@ pub struct Liveness {
 }
 
 impl Liveness {
-    fn of(ctx: &Context<'_>) -> Liveness {
+    fn of(ctx: &Context<'_>, reduce: Reduce) -> Liveness {
         let scenario = ctx.scenario;
         let successors: Vec<Vec<NodeIdx>> = (0..scenario.nodes.len())
             .map(|i| scenario.successors(i as NodeIdx))
@@ -188,6 +334,13 @@ impl Liveness {
             .iter()
             .any(|c| c.len() > 1 || successors[c[0] as usize].contains(&c[0]));
         let mut nodes = vec![StateMask::default(); scenario.nodes.len()];
+        let mut levels = [
+            vec![Levels::NONE; scenario.nodes.len()],
+            vec![Levels::NONE; scenario.nodes.len()],
+        ];
+        // A scale no condition tests has a single level everywhere.
+        let scales = [Scale::Mood, Scale::Trust].map(|s| s.read_in(scenario).then_some(s));
+        let mut scratch = Scratch::default();
         // Tarjan's algorithm lists a component after every component it leads to, so each
         // component's successors outside it are final when it is reached.
         for component in &components {
@@ -203,6 +356,37 @@ impl Liveness {
             live.turn = cyclic && component.iter().any(|&n| ctx.turn(n).is_some());
             for &n in component {
                 nodes[n as usize] = live;
+            }
+            // Mood and trust levels per node. In a circle of nodes, start from "nothing tells
+            // levels apart" and split until no node splits further: the coarsest grouping
+            // that is still exact.
+            let circle =
+                component.len() > 1 || successors[component[0] as usize].contains(&component[0]);
+            for (scale, known) in scales.iter().zip(&mut levels) {
+                let Some(scale) = scale else {
+                    continue;
+                };
+                loop {
+                    let mut split = false;
+                    for &n in component {
+                        let levels = match reduce {
+                            Reduce::All => scale.levels_at(ctx, n, known, &mut scratch),
+                            Reduce::LivenessOnly => Levels::ALL,
+                        };
+                        if levels != known[n as usize] {
+                            known[n as usize] = levels;
+                            split = true;
+                        }
+                    }
+                    if !split || !circle {
+                        break;
+                    }
+                }
+            }
+        }
+        for (scale, known) in [Scale::Mood, Scale::Trust].into_iter().zip(&levels) {
+            for (mask, levels) in nodes.iter_mut().zip(known) {
+                *scale.of(mask) = *levels;
             }
         }
         Liveness { nodes }
@@ -250,9 +434,24 @@ struct PointRows {
     width: usize,
     rows: Vec<i32>,
     ids: HashMap<Box<[i32]>, u32, BuildHasherDefault<StateHasher>>,
+    /// Per reply, the row it gave last: a reply gives the same row in most states.
+    last: Vec<u32>,
 }
 
 impl PointRows {
+    /// As `intern`, checking first the row reply `reply` (see `last`) gave last time.
+    fn intern_for(&mut self, reply: usize, row: &[i32]) -> u32 {
+        let last = self.last.get(reply).copied().unwrap_or(u32::MAX);
+        if last != u32::MAX && self.row(last) == row {
+            return last;
+        }
+        let id = self.intern(row);
+        if let Some(slot) = self.last.get_mut(reply) {
+            *slot = id;
+        }
+        id
+    }
+
     fn intern(&mut self, row: &[i32]) -> u32 {
         if let Some(&id) = self.ids.get(row) {
             return id;
@@ -269,51 +468,8 @@ impl PointRows {
     }
 }
 
-/// For each customer-side state, the order rules' keys met there so far, in the order met: one
-/// list per state, kept in one arena because most states have a single key.
-struct KeyLists {
-    /// Per state, its first and last entry (`NONE` when empty) and how many it has.
-    ends: Vec<(u32, u32, u32)>,
-    /// Key and next entry.
-    entries: Vec<(u64, u32)>,
-}
-
-impl KeyLists {
-    const NONE: u32 = u32::MAX;
-
-    fn new(states: usize) -> Self {
-        KeyLists {
-            ends: vec![(Self::NONE, Self::NONE, 0); states],
-            entries: Vec::with_capacity(states),
-        }
-    }
-
-    /// The key's place in the state's list, adding it at the end if it is new.
-    fn place(&mut self, state: usize, key: u64) -> u32 {
-        let (first, last, count) = self.ends[state];
-        let mut at = first;
-        let mut place = 0;
-        while at != Self::NONE {
-            let (k, next) = self.entries[at as usize];
-            if k == key {
-                return place;
-            }
-            at = next;
-            place += 1;
-        }
-        let new = self.entries.len() as u32;
-        self.entries.push((key, Self::NONE));
-        if last == Self::NONE {
-            self.ends[state] = (new, new, 1);
-        } else {
-            self.entries[last as usize].1 = new;
-            self.ends[state] = (first, new, count + 1);
-        }
-        count
-    }
-}
-
 /// A reply from a customer-side state, as the first pass finds it.
+#[derive(Clone, Copy)]
 struct Move {
     reply: u16,
     to: u32,
@@ -387,6 +543,33 @@ impl Analysis {
         persona: PersonaIdx,
         max_states: usize,
     ) -> Result<Analysis, AnalysisError> {
+        Self::explore(scenario, catalogue, persona, max_states, Reduce::All)
+    }
+
+    /// As `run`, keeping every mood and trust level a condition tests and merging no states:
+    /// slower, with the same figures. Tests compare the two.
+    #[doc(hidden)]
+    pub fn run_unreduced(
+        scenario: Arc<Scenario>,
+        catalogue: Arc<Catalogue>,
+        persona: PersonaIdx,
+    ) -> Result<Analysis, AnalysisError> {
+        Self::explore(
+            scenario,
+            catalogue,
+            persona,
+            MAX_STATES,
+            Reduce::LivenessOnly,
+        )
+    }
+
+    fn explore(
+        scenario: Arc<Scenario>,
+        catalogue: Arc<Catalogue>,
+        persona: PersonaIdx,
+        max_states: usize,
+        reduce: Reduce,
+    ) -> Result<Analysis, AnalysisError> {
         let ctx = Context {
             scenario: &scenario,
             catalogue: &catalogue,
@@ -395,7 +578,7 @@ impl Analysis {
         let np = catalogue.principles.len();
         let ns = catalogue.steps.len();
         let p = catalogue.persona(persona);
-        let live = Liveness::of(&ctx);
+        let live = Liveness::of(&ctx, reduce);
         let (start, start_rules) =
             live.split(&PlayState::start(&scenario, p.start_mood, p.start_trust));
         let width = np + ns;
@@ -403,6 +586,7 @@ impl Analysis {
             width,
             rows: Vec::new(),
             ids: HashMap::default(),
+            last: Vec::new(),
         };
 
         // First pass: the customer's side of every reachable state, breadth-first; a state's
@@ -414,6 +598,14 @@ impl Analysis {
         let mut moves: Vec<Move> = Vec::new();
         let mut stuck = Vec::new();
         let mut buf = vec![0i32; width];
+        // Each reply's place in one list of all replies, for `PointRows::intern_for`.
+        let mut reply_base = Vec::with_capacity(scenario.nodes.len());
+        let mut replies = 0;
+        for n in 0..scenario.nodes.len() {
+            reply_base.push(replies);
+            replies += ctx.turn(n as NodeIdx).map_or(0, |t| t.replies.len());
+        }
+        rows.last = vec![u32::MAX; replies];
         let mut available = Vec::new();
         let mut cursor = 0usize;
         while cursor < sides.len() {
@@ -454,7 +646,7 @@ impl Analysis {
                 moves.push(Move {
                     reply: u16::try_from(reply).unwrap_or(u16::MAX),
                     to,
-                    row: rows.intern(&buf),
+                    row: rows.intern_for(reply_base[state.node as usize] + reply, &buf),
                     rules_after: live.rules_at(key.node),
                 });
             }
@@ -463,13 +655,39 @@ impl Analysis {
         stuck.sort_unstable();
         stuck.dedup();
         let order = topological_order(sides.len(), &move_start, |m| moves[m].to)?;
+        let timeout_reachable = sides.iter().any(|s| s.node == TIMEOUT_NODE);
+        let merged = MergedSides::of(&sides, &move_start, &moves, &order, reduce);
+        drop((order, moves, move_start));
+        let start_class = merged.class_of[0];
+        for id in index.values_mut() {
+            *id = merged.class_of[*id as usize];
+        }
+        let MergedSides {
+            node: class_node,
+            move_start,
+            moves,
+            ..
+        } = merged;
+        let sides = class_node;
 
         // Second pass: the order rules on top. In topological order all of a side's
         // predecessors come first, so its rule keys are complete when it is reached; numbering
         // its full states then makes every edge lead to a higher number, and the reverse of
         // the numbering is a topological order of the full states.
-        let mut keys_at = KeyLists::new(sides.len());
-        keys_at.place(0, start_rules);
+        // What each reply does to the order rules, worked out once per reply.
+        let effects: Vec<Vec<OrderEffect>> = (0..scenario.nodes.len())
+            .map(|n| {
+                ctx.turn(n as NodeIdx).map_or(Vec::new(), |t| {
+                    t.replies
+                        .iter()
+                        .map(|r| OrderEffect::of(&catalogue, r))
+                        .collect()
+                })
+            })
+            .collect();
+        // Per side, the order rules' keys met there, in the order met.
+        let mut keys_at: Vec<Vec<u64>> = vec![Vec::new(); sides.len()];
+        keys_at[start_class as usize].push(start_rules);
         let mut full: Vec<(u32, u32)> = vec![(0, 0); sides.len()];
         let mut side_of: Vec<u32> = Vec::new();
         let mut rule_keys: Vec<u64> = Vec::new();
@@ -480,59 +698,62 @@ impl Analysis {
         let mut edge_rows: Vec<u32> = Vec::new();
         let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
             HashMap::default();
-        for &side in &order {
-            let side = side as usize;
-            let (mut entry, _, count) = keys_at.ends[side];
-            full[side] = (rule_keys.len() as u32, count);
-            if rule_keys.len() + count as usize > max_states {
+        for side in (0..sides.len()).rev() {
+            // Keys are only ever added to later sides' lists, never to this one's.
+            let keys = std::mem::take(&mut keys_at[side]);
+            full[side] = (rule_keys.len() as u32, keys.len() as u32);
+            if rule_keys.len() + keys.len() > max_states {
                 return Err(AnalysisError::TooComplex);
             }
-            let node = sides[side].node;
-            let turn = ctx.turn(node);
-            // Places are only ever added to later states' lists, never to this one's.
-            while entry != KeyLists::NONE {
-                let (key, next) = keys_at.entries[entry as usize];
-                entry = next;
+            let node = sides[side];
+            let step = ctx.turn(node).map_or(0, |t| t.step);
+            let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
+            for &key in &keys {
                 side_of.push(side as u32);
                 rule_keys.push(key);
                 edge_start.push(edges.len() as u32);
                 let (seen, done) = (key as u32, (key >> 32) as u32);
-                for m in &moves[move_start[side] as usize..move_start[side + 1] as usize] {
-                    let Some(reply) = turn.and_then(|t| t.replies.get(usize::from(m.reply))) else {
+                for m in own {
+                    let Some(effect) = effects
+                        .get(node as usize)
+                        .and_then(|e| e.get(usize::from(m.reply)))
+                    else {
                         continue;
                     };
-                    // Two bits per rule decided here: decided, and kept.
-                    let mut decided = 0u64;
-                    let (seen, done) = ctx.order_rules(seen, done, reply, |rule, kept| {
-                        decided |= (1 | u64::from(kept) << 1) << (2 * rule);
-                    });
-                    let to = m.to as usize;
-                    let to_key = rule_key(m.rules_after, seen, done);
-                    targets.push((m.to, keys_at.place(to, to_key)));
+                    let after = effect.apply(seen, done);
+                    let to_key = rule_key(m.rules_after, after.before_seen, after.rules_done);
+                    let to_keys = &mut keys_at[m.to as usize];
+                    let place = match to_keys.iter().position(|&k| k == to_key) {
+                        Some(place) => place,
+                        None => {
+                            to_keys.push(to_key);
+                            to_keys.len() - 1
+                        }
+                    };
+                    targets.push((m.to, place as u32));
                     edges.push(Edge {
                         reply: m.reply,
                         to: 0,
                         gain: 0.0,
                     });
+                    let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
                     let row = if decided == 0 {
                         m.row
                     } else {
-                        let step = turn.map_or(0, |t| t.step);
                         match with_rules.entry((m.row, decided, step)) {
                             Entry::Occupied(known) => *known.get(),
                             Entry::Vacant(new) => {
                                 buf.copy_from_slice(rows.row(m.row));
                                 for (k, rule) in catalogue.order_rules.iter().enumerate() {
-                                    let bits = decided >> (2 * k) & 0b11;
-                                    if bits & 1 != 0 {
-                                        let points = if bits & 2 != 0 {
-                                            rule.kept
-                                        } else {
-                                            rule.broken
-                                        };
-                                        buf[usize::from(rule.principle)] += i32::from(points);
-                                        buf[np + usize::from(step)] += i32::from(points);
-                                    }
+                                    let points = if after.kept & (1u32 << k) != 0 {
+                                        rule.kept
+                                    } else if after.broken & (1u32 << k) != 0 {
+                                        rule.broken
+                                    } else {
+                                        continue;
+                                    };
+                                    buf[usize::from(rule.principle)] += i32::from(points);
+                                    buf[np + usize::from(step)] += i32::from(points);
                                 }
                                 *new.insert(rows.intern(&buf))
                             }
@@ -554,7 +775,7 @@ impl Analysis {
         let n = rule_keys.len();
         let points_of = |e: usize| rows.row(edge_points[e]);
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
-        let complete = |s: usize| ctx.is_over(&sides[side_of[s] as usize]);
+        let complete = |s: usize| ctx.ends_at(sides[side_of[s] as usize]);
 
         // Per principle and step, the max and min points still to come from each state.
         let mut hi = vec![i32::MIN; n * width];
@@ -657,12 +878,11 @@ impl Analysis {
         }
         let mut endings: Vec<NodeIdx> = (0..n)
             .filter(|&s| terminal(s) && complete(s))
-            .map(|s| sides[side_of[s] as usize].node)
+            .map(|s| sides[side_of[s] as usize])
             .filter(|&node| node != TIMEOUT_NODE)
             .collect();
         endings.sort_unstable();
         endings.dedup();
-        let timeout_reachable = sides.iter().any(|s| s.node == TIMEOUT_NODE);
         let mut analysis = Analysis {
             scenario: scenario.clone(),
             catalogue: catalogue.clone(),
@@ -801,6 +1021,95 @@ impl Analysis {
             }
         }
         worst.map(|(r, _)| r)
+    }
+}
+
+/// How far the analysis shrinks the state space; the figures are the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reduce {
+    /// Forget what no later condition or rule reads, group mood and trust levels no later
+    /// condition tells apart, and merge customer-side states with the same futures.
+    All,
+    /// Only forget what no later condition or rule reads.
+    LivenessOnly,
+}
+
+/// The first pass's graph with equivalent customer-side states merged: two states at the same
+/// node whose replies give the same points, keep the same order rules and lead to equivalent
+/// states have the same futures, whatever their mood or trust. Many states differ only in
+/// something no later condition can tell apart (a mood of 2 or 3 where only 7 and above
+/// counts), so the second pass, which multiplies states by the order rules, works on far fewer.
+struct MergedSides {
+    /// Per class, its node. Classes are numbered so that every move leads to a lower number.
+    node: Vec<NodeIdx>,
+    move_start: Vec<u32>,
+    moves: Vec<Move>,
+    /// Per customer-side state, its class.
+    class_of: Vec<u32>,
+}
+
+impl MergedSides {
+    fn of(
+        sides: &[PlayState],
+        move_start: &[u32],
+        moves: &[Move],
+        order: &[u32],
+        reduce: Reduce,
+    ) -> Self {
+        let mut merged = MergedSides {
+            node: Vec::new(),
+            move_start: vec![0],
+            moves: Vec::new(),
+            class_of: vec![0; sides.len()],
+        };
+        // Classes by their signature's hash. A hash shared by two different signatures only
+        // costs a merge missed, never a wrong one: the class found is checked move by move.
+        let mut classes: HashMap<u64, u32, BuildHasherDefault<StateHasher>> = HashMap::default();
+        // In reverse topological order every move's target already has its class.
+        for &side in order.iter().rev() {
+            let side = side as usize;
+            let node = sides[side].node;
+            let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
+            let class_of = &merged.class_of;
+            let signature = |m: &Move| (m.reply, class_of[m.to as usize], m.row, m.rules_after);
+            let mut hasher = StateHasher::default();
+            hasher.add(u64::from(node));
+            for m in own {
+                let (reply, to, row, rules) = signature(m);
+                hasher.add(u64::from(reply) | u64::from(to) << 16);
+                hasher.add(u64::from(row) | u64::from(rules) << 32);
+            }
+            let hash = hasher.finish();
+            let same = |class: u32| {
+                let class = class as usize;
+                let theirs = &merged.moves
+                    [merged.move_start[class] as usize..merged.move_start[class + 1] as usize];
+                merged.node[class] == node
+                    && theirs.len() == own.len()
+                    && theirs
+                        .iter()
+                        .zip(own)
+                        .all(|(t, m)| (t.reply, t.to, t.row, t.rules_after) == signature(m))
+            };
+            let class = match classes.get(&hash) {
+                Some(&class) if reduce == Reduce::All && same(class) => class,
+                known => {
+                    let class = merged.node.len() as u32;
+                    merged.node.push(node);
+                    merged.moves.extend(own.iter().map(|m| Move {
+                        to: class_of[m.to as usize],
+                        ..*m
+                    }));
+                    merged.move_start.push(merged.moves.len() as u32);
+                    if known.is_none() {
+                        classes.insert(hash, class);
+                    }
+                    class
+                }
+            };
+            merged.class_of[side] = class;
+        }
+        merged
     }
 }
 

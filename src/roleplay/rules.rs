@@ -218,9 +218,9 @@ impl<'a> Context<'a> {
 
     /// Order rules decide the first time one of their `then` techniques is used: kept when one
     /// of their `before` techniques came earlier, in an earlier reply or earlier in this one.
-    /// Calls `decided(rule, kept)` for each rule this reply decides and returns the new
-    /// `(before_seen, rules_done)`. Nothing else in the state bears on these rules, which lets
-    /// the analysis follow them apart from the rest.
+    /// Calls `decided(rule, kept)` for each rule this reply decides, in the catalogue's order,
+    /// and returns the new `(before_seen, rules_done)`. Nothing else in the state bears on
+    /// these rules, which lets the analysis follow them apart from the rest.
     pub fn order_rules(
         &self,
         before_seen: u32,
@@ -228,35 +228,79 @@ impl<'a> Context<'a> {
         reply: &Reply,
         mut decided: impl FnMut(usize, bool),
     ) -> (u32, u32) {
-        let (mut seen, mut done) = (before_seen, rules_done);
-        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
-            if rules_done & (1u32 << k) != 0 || reply.technique_mask & rule.then == 0 {
-                continue;
-            }
-            let mut earlier = 0u64;
-            for &t in &reply.techniques {
-                if rule.then & (1u64 << t) != 0 {
-                    break;
-                }
-                earlier |= 1u64 << t;
-            }
-            done |= 1u32 << k;
-            decided(
-                k,
-                before_seen & (1u32 << k) != 0 || earlier & rule.before != 0,
-            );
+        let step = OrderEffect::of(self.catalogue, reply).apply(before_seen, rules_done);
+        let mut rules = step.kept | step.broken;
+        while rules != 0 {
+            let k = rules.trailing_zeros() as usize;
+            rules &= rules - 1;
+            decided(k, step.kept & (1u32 << k) != 0);
         }
-        for (k, rule) in self.catalogue.order_rules.iter().enumerate() {
-            if reply.technique_mask & rule.before != 0 {
-                seen |= 1u32 << k;
-            }
-        }
-        (seen, done)
+        (step.before_seen, step.rules_done)
     }
 
     /// Whether a state ends the conversation.
     pub fn is_over(&self, state: &PlayState) -> bool {
-        state.node == TIMEOUT_NODE
-            || matches!(self.scenario.node(state.node).kind, NodeKind::Ending(_))
+        self.ends_at(state.node)
+    }
+
+    /// Whether reaching `node` ends the conversation.
+    pub fn ends_at(&self, node: NodeIdx) -> bool {
+        node == TIMEOUT_NODE || matches!(self.scenario.node(node).kind, NodeKind::Ending(_))
+    }
+}
+
+/// What a reply does to the order rules, as bit masks (bit per rule): worked out once per
+/// reply, applied with a few bit operations to any state of the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderEffect {
+    /// Rules one of whose `then` techniques the reply uses.
+    pub then: u32,
+    /// Rules one of whose `before` techniques the reply uses.
+    pub before: u32,
+    /// Rules the reply keeps by itself: a `before` technique comes ahead of the first `then` one.
+    pub kept_within: u32,
+}
+
+/// The order rules after a reply, and the ones it decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderStep {
+    pub before_seen: u32,
+    pub rules_done: u32,
+    pub kept: u32,
+    pub broken: u32,
+}
+
+impl OrderEffect {
+    pub fn of(catalogue: &Catalogue, reply: &Reply) -> Self {
+        let mut effect = OrderEffect::default();
+        for (k, rule) in catalogue.order_rules.iter().enumerate() {
+            if reply.technique_mask & rule.before != 0 {
+                effect.before |= 1u32 << k;
+            }
+            if reply.technique_mask & rule.then == 0 {
+                continue;
+            }
+            effect.then |= 1u32 << k;
+            let earlier = reply
+                .techniques
+                .iter()
+                .take_while(|&&t| rule.then & (1u64 << t) == 0)
+                .any(|&t| rule.before & (1u64 << t) != 0);
+            if earlier {
+                effect.kept_within |= 1u32 << k;
+            }
+        }
+        effect
+    }
+
+    pub fn apply(&self, before_seen: u32, rules_done: u32) -> OrderStep {
+        let decided = self.then & !rules_done;
+        let kept = decided & (before_seen | self.kept_within);
+        OrderStep {
+            before_seen: before_seen | self.before,
+            rules_done: rules_done | self.then,
+            kept,
+            broken: decided & !kept,
+        }
     }
 }

@@ -106,12 +106,66 @@ impl CustomerSnapshot {
     }
 }
 
+/// How many levels a 0–10 scale has.
+const LEVELS: usize = SCALE_MAX as usize + 1;
+
+/// Which levels of a 0–10 scale (mood or trust) can still be told apart: for each level, the
+/// lowest level that no later condition can tell from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Levels([u8; LEVELS]);
+
+impl Default for Levels {
+    fn default() -> Self {
+        Levels::NONE
+    }
+}
+
+impl Levels {
+    /// Nothing reads the scale: every level is as good as 0.
+    pub const NONE: Levels = Levels([0; LEVELS]);
+    /// Every level told apart.
+    pub const ALL: Levels = Levels([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+    /// Groups the levels by what tells them apart: levels with equal signatures fall together.
+    pub fn grouped_by<T: PartialEq>(signature: impl Fn(u8) -> T) -> Levels {
+        // Each group's first level and signature; there are seldom more than a few groups.
+        let mut groups: Vec<(u8, T)> = Vec::new();
+        let mut levels = Levels::NONE;
+        for level in 0..=SCALE_MAX {
+            let mine = signature(level);
+            levels.0[usize::from(level)] = match groups.iter().find(|(_, s)| *s == mine) {
+                Some((first, _)) => *first,
+                None => {
+                    groups.push((level, mine));
+                    level
+                }
+            };
+        }
+        levels
+    }
+
+    /// The level kept for `level`.
+    pub fn keep(&self, level: u8) -> u8 {
+        self.0.get(usize::from(level)).copied().unwrap_or(level)
+    }
+
+    /// Whether any two levels can be told apart.
+    pub fn reads(&self) -> bool {
+        *self != Levels::NONE
+    }
+
+    /// Levels told apart by either.
+    pub fn union(self, other: Levels) -> Levels {
+        Levels::grouped_by(|l| (self.keep(l), other.keep(l)))
+    }
+}
+
 /// Which parts of the state can still matter: what some condition or rule reads. The analysis
 /// forgets the rest, which keeps the state space small without changing any result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StateMask {
-    pub mood: bool,
-    pub trust: bool,
+    pub mood: Levels,
+    pub trust: Levels,
     pub facts: u64,
     pub flags: u64,
     pub turn: bool,
@@ -125,8 +179,8 @@ impl StateMask {
     /// Everything either mask keeps.
     pub fn union(self, other: StateMask) -> StateMask {
         StateMask {
-            mood: self.mood || other.mood,
-            trust: self.trust || other.trust,
+            mood: self.mood.union(other.mood),
+            trust: self.trust.union(other.trust),
             facts: self.facts | other.facts,
             flags: self.flags | other.flags,
             turn: self.turn || other.turn,
@@ -145,8 +199,8 @@ impl StateMask {
         PlayState {
             node: s.node,
             turn: if self.turn { s.turn } else { 0 },
-            mood: if self.mood { s.mood } else { 0 },
-            trust: if self.trust { s.trust } else { 0 },
+            mood: self.mood.keep(s.mood),
+            trust: self.trust.keep(s.trust),
             facts: s.facts & self.facts,
             flags: s.flags & self.flags,
             // Once a rule is decided, whether its `before` was seen no longer matters.
@@ -167,6 +221,21 @@ mod tests {
         assert_eq!(shift(9, 5), 10);
         assert_eq!(shift(1, -5), 0);
         assert_eq!(shift(4, 2), 6);
+    }
+
+    #[test]
+    fn levels_fall_together_by_what_tells_them_apart() {
+        let at_least_7 = Levels::grouped_by(|l| l >= 7);
+        assert_eq!(at_least_7.keep(3), 0);
+        assert_eq!(at_least_7.keep(9), 7);
+        assert!(at_least_7.reads());
+        assert!(!Levels::NONE.reads());
+        let at_most_3 = Levels::grouped_by(|l| l <= 3);
+        let both = at_least_7.union(at_most_3);
+        assert_eq!(
+            (0..=10).map(|l| both.keep(l)).collect::<Vec<_>>(),
+            [0, 0, 0, 0, 4, 4, 4, 7, 7, 7, 7]
+        );
     }
 
     #[test]
