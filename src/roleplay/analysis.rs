@@ -468,6 +468,45 @@ impl PointRows {
     }
 }
 
+/// The order rules' keys met at one class of customer-side states, in the order met. Most
+/// classes have a single key, kept without a list of its own.
+#[derive(Debug, Default)]
+enum Keys {
+    #[default]
+    None,
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Keys {
+    /// The key's place in the list, adding it at the end if it is new.
+    fn place(&mut self, key: u64) -> usize {
+        match self {
+            Keys::None => {
+                *self = Keys::One(key);
+                0
+            }
+            Keys::One(first) if *first == key => 0,
+            Keys::One(first) => {
+                *self = Keys::Many(vec![*first, key]);
+                1
+            }
+            Keys::Many(keys) => keys.iter().position(|&k| k == key).unwrap_or_else(|| {
+                keys.push(key);
+                keys.len() - 1
+            }),
+        }
+    }
+
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Keys::None => &[],
+            Keys::One(key) => std::slice::from_ref(key),
+            Keys::Many(keys) => keys,
+        }
+    }
+}
+
 /// A reply from a customer-side state, as the first pass finds it.
 #[derive(Clone, Copy)]
 struct Move {
@@ -686,8 +725,9 @@ impl Analysis {
             })
             .collect();
         // Per side, the order rules' keys met there, in the order met.
-        let mut keys_at: Vec<Vec<u64>> = vec![Vec::new(); sides.len()];
-        keys_at[start_class as usize].push(start_rules);
+        let mut keys_at: Vec<Keys> = Vec::with_capacity(sides.len());
+        keys_at.resize_with(sides.len(), Keys::default);
+        keys_at[start_class as usize].place(start_rules);
         let mut full: Vec<(u32, u32)> = vec![(0, 0); sides.len()];
         let mut side_of: Vec<u32> = Vec::new();
         let mut rule_keys: Vec<u64> = Vec::new();
@@ -701,6 +741,7 @@ impl Analysis {
         for side in (0..sides.len()).rev() {
             // Keys are only ever added to later sides' lists, never to this one's.
             let keys = std::mem::take(&mut keys_at[side]);
+            let keys = keys.as_slice();
             full[side] = (rule_keys.len() as u32, keys.len() as u32);
             if rule_keys.len() + keys.len() > max_states {
                 return Err(AnalysisError::TooComplex);
@@ -708,7 +749,7 @@ impl Analysis {
             let node = sides[side];
             let step = ctx.turn(node).map_or(0, |t| t.step);
             let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
-            for &key in &keys {
+            for &key in keys {
                 side_of.push(side as u32);
                 rule_keys.push(key);
                 edge_start.push(edges.len() as u32);
@@ -722,14 +763,7 @@ impl Analysis {
                     };
                     let after = effect.apply(seen, done);
                     let to_key = rule_key(m.rules_after, after.before_seen, after.rules_done);
-                    let to_keys = &mut keys_at[m.to as usize];
-                    let place = match to_keys.iter().position(|&k| k == to_key) {
-                        Some(place) => place,
-                        None => {
-                            to_keys.push(to_key);
-                            to_keys.len() - 1
-                        }
-                    };
+                    let place = keys_at[m.to as usize].place(to_key);
                     targets.push((m.to, place as u32));
                     edges.push(Edge {
                         reply: m.reply,
