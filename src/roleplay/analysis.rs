@@ -222,14 +222,11 @@ impl Scale {
     /// it up: with and without each streak the reply may complete.
     fn changes(self, ctx: &Context<'_>, reply: &Reply, changes: &mut Vec<i32>) {
         let persona = ctx.catalogue.persona(ctx.persona);
-        let mut base = self.pick(reply.mood, reply.trust);
-        for &t in &reply.techniques {
-            let technique = ctx.catalogue.technique(t);
-            base += self.pick(technique.mood, technique.trust);
-            for reaction in persona.reactions.iter().filter(|r| r.technique == t) {
-                base += self.pick(reaction.mood, reaction.trust);
-            }
-        }
+        let (mood, trust) = ctx.reply_change(reply);
+        let base = match self {
+            Scale::Mood => mood,
+            Scale::Trust => trust,
+        };
         changes.clear();
         changes.push(base);
         for streak in &persona.streaks {
@@ -293,17 +290,18 @@ impl Scale {
     /// Whether any condition in the scenario tests this scale.
     fn read_in(self, scenario: &Scenario) -> bool {
         let mut tests = Vec::new();
-        let mut look = |c: &Condition| self.tests(c, 0, &mut tests);
-        scenario.escalations.iter().for_each(|e| look(&e.when));
-        for node in &scenario.nodes {
-            if let NodeKind::Turn(turn) = &node.kind {
-                for reply in &turn.replies {
-                    reply.requires.iter().for_each(&mut look);
-                    reply.branches.iter().for_each(|(c, _)| look(c));
-                }
-            }
-        }
-        !tests.is_empty()
+        let mut reads = |c: &Condition| {
+            self.tests(c, 0, &mut tests);
+            !tests.is_empty()
+        };
+        scenario.escalations.iter().any(|e| reads(&e.when))
+            || scenario.nodes.iter().any(|node| match &node.kind {
+                NodeKind::Turn(turn) => turn.replies.iter().any(|reply| {
+                    reply.requires.iter().any(&mut reads)
+                        || reply.branches.iter().any(|(c, _)| reads(c))
+                }),
+                NodeKind::Ending(_) => false,
+            })
     }
 
     fn of(self, mask: &mut StateMask) -> &mut Levels {

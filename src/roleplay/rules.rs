@@ -126,14 +126,11 @@ impl<'a> Context<'a> {
         let step = turn.step;
         let persona = self.catalogue.persona(self.persona);
         let mut next = *state;
-        let mut mood = i32::from(reply.mood);
-        let mut trust = i32::from(reply.trust);
+        let (mut mood, mut trust) = self.reply_change(reply);
 
         Self::score_items(scorer, &reply.score, step, |item| Source::Reply { item });
         for &t in &reply.techniques {
             let technique = self.catalogue.technique(t);
-            mood += i32::from(technique.mood);
-            trust += i32::from(technique.trust);
             Self::score_items(scorer, &technique.score, step, |item| Source::Technique {
                 technique: t,
                 item,
@@ -143,8 +140,6 @@ impl<'a> Context<'a> {
             }
             for (k, reaction) in persona.reactions.iter().enumerate() {
                 if reaction.technique == t {
-                    mood += i32::from(reaction.mood);
-                    trust += i32::from(reaction.trust);
                     Self::score_items(scorer, &reaction.score, step, |item| Source::Reaction {
                         reaction: k,
                         item,
@@ -214,6 +209,23 @@ impl<'a> Context<'a> {
             state: next,
             escalation,
         }
+    }
+
+    /// How much a reply moves the mood and the trust before any streak: its own change, its
+    /// techniques' and the behaviour type's reactions to them.
+    pub fn reply_change(&self, reply: &Reply) -> (i32, i32) {
+        let persona = self.catalogue.persona(self.persona);
+        let mut change = (i32::from(reply.mood), i32::from(reply.trust));
+        for &t in &reply.techniques {
+            let technique = self.catalogue.technique(t);
+            change.0 += i32::from(technique.mood);
+            change.1 += i32::from(technique.trust);
+            for reaction in persona.reactions.iter().filter(|r| r.technique == t) {
+                change.0 += i32::from(reaction.mood);
+                change.1 += i32::from(reaction.trust);
+            }
+        }
+        change
     }
 
     /// Order rules decide the first time one of their `then` techniques is used: kept when one
