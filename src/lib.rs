@@ -9,3 +9,8 @@ pub mod prefs;
 pub mod records;
 pub mod roleplay;
 pub mod scenario;
+
+/// Every binary built on the library (the program, its tests and benchmarks) allocates through
+/// mimalloc: loading and analysing scenarios make many small, short-lived allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
