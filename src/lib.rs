@@ -5,6 +5,7 @@
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
+pub mod parallel;
 pub mod prefs;
 pub mod records;
 pub mod roleplay;

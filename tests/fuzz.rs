@@ -41,11 +41,44 @@ proptest! {
         mutate::check_scenario(&catalogue, &ids, bytes, 5_000);
     }
 
+    /// Parsing a file's nodes in parts (as large files are, on every core) gives exactly what
+    /// one parse of the whole file gives: the same nodes, or the same error at the same place.
+    #[test]
+    fn parsing_in_parts_gives_what_one_parse_gives(seed in any::<u64>(), parts in 2usize..5) {
+        let corpus = mutate::corpus();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let i = (seed as usize) % corpus.len();
+        let j = (seed as usize / 7) % corpus.len();
+        // Every third case keeps the file whole, so that most cases really are cut in parts.
+        let bytes = if seed % 3 == 0 {
+            corpus[i].clone()
+        } else {
+            mutate::mutate(&corpus[i], &corpus[j], &mut rng)
+        };
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let whole = format!("{:?}", load::parse_scenario_in_parts(text, 1));
+            let in_parts = format!("{:?}", load::parse_scenario_in_parts(text, parts));
+            prop_assert_eq!(whole, in_parts);
+        }
+    }
+
     #[test]
     fn mutated_catalogues_never_panic(seed in any::<u64>()) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let original = embedded_catalogue().bytes;
         mutate::check_catalogue(mutate::mutate(&original, &original, &mut rng));
+    }
+}
+
+#[test]
+fn every_bundled_scenario_can_be_parsed_in_parts() {
+    // Otherwise large files like them would quietly fall back to one parse on one core.
+    let sources = load::Sources::embedded();
+    assert!(sources.scenarios.len() >= 8);
+    for file in &sources.scenarios {
+        let text = std::str::from_utf8(&file.bytes).expect("UTF-8");
+        let list = complaint_trainer::scenario::split::node_list(text);
+        assert!(list.is_some_and(|l| l.commas.len() > 2), "{}", file.name);
     }
 }
 

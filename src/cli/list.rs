@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::roleplay::score::round1;
 
+use crate::parallel::map_on_all_cores;
 use crate::roleplay::Analysis;
-use crate::roleplay::parallel::map_on_all_cores;
 use crate::scenario::Text;
 
 use super::Env;

@@ -8,7 +8,7 @@ use crate::scenario::{Catalogue, NodeIdx, NodeKind, Scenario};
 use crate::scenario::{Diagnostic, Sources};
 
 use super::analysis::{Analysis, AnalysisError};
-use super::parallel::map_on_all_cores;
+use crate::parallel::map_on_all_cores;
 
 /// Runs the analysis for every behaviour type and reports what none of them can fix.
 /// Returns the pending diagnostics and the analyses that succeeded.

@@ -2,7 +2,6 @@
 
 pub mod analysis;
 pub mod checks;
-pub mod parallel;
 pub mod play;
 pub mod rules;
 pub mod score;

@@ -9,7 +9,9 @@ use super::diagnostics::{Code, Diagnostic, Position, Severity, Sink};
 use super::locate::Locator;
 use super::model::{Catalogue, Scenario};
 use super::raw::{RawCatalogue, RawScenario};
+use super::split;
 use super::validate::{self, CatalogueIds};
+use crate::parallel::map_on_all_cores;
 
 /// The largest file the loader reads. The generated 100,000-node benchmark scenario fits.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
@@ -225,9 +227,29 @@ pub fn catalogue(file: &SourceFile) -> (Option<Catalogue>, Vec<Diagnostic>) {
     (checked, place(&file.name, text, sink))
 }
 
-/// Only the first stage of `scenario`: the RON text into raw types, nothing checked.
+/// Only the first stage of `scenario`: the RON text into raw types, nothing checked. A large
+/// file's nodes are parsed on every core (`split`), with the same result as one parse.
 pub fn parse_scenario(text: &str) -> Result<RawScenario, ron::error::SpannedError> {
-    ron_options().from_str(text)
+    let parts = if text.len() >= split::PARALLEL_FROM_BYTES {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    parse_scenario_in_parts(text, parts)
+}
+
+/// As `parse_scenario`, with the node list cut into `parts` parts whatever the file's size.
+pub fn parse_scenario_in_parts(
+    text: &str,
+    parts: usize,
+) -> Result<RawScenario, ron::error::SpannedError> {
+    let options = ron_options();
+    split::parse_in_parts(
+        text,
+        parts,
+        |whole| options.from_str(whole),
+        |nodes| options.from_str(nodes),
+    )
 }
 
 /// Parses and checks a scenario file against a catalogue.
@@ -273,9 +295,10 @@ impl Library {
             };
         };
         let ids = CatalogueIds::from_catalogue(&catalogue);
+        // Files load on every core; what they say is then taken in the files' order.
+        let loaded = map_on_all_cores(scenario_files, |file| scenario(file, &ids));
         let mut scenarios: Vec<Arc<Scenario>> = Vec::new();
-        for file in scenario_files {
-            let (checked, found) = scenario(file, &ids);
+        for (file, (checked, found)) in scenario_files.iter().zip(loaded) {
             diagnostics.extend(found);
             if let Some(s) = checked {
                 if let Some(first) = scenarios.iter().find(|o| o.id == s.id) {

@@ -1,5 +1,5 @@
-//! Runs independent analyses on every core: scenarios and behaviour types do not depend on
-//! each other, and each analysis runs on one thread.
+//! Runs independent work on every core: scenario files load, and scenarios and behaviour
+//! types are analysed, without depending on each other; each item runs on one thread.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
