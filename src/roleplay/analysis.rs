@@ -727,13 +727,15 @@ impl Analysis {
         keys_at.resize_with(sides.len(), Keys::default);
         keys_at[start_class as usize].place(start_rules);
         let mut full: Vec<(u32, u32)> = vec![(0, 0); sides.len()];
-        let mut side_of: Vec<u32> = Vec::new();
-        let mut rule_keys: Vec<u64> = Vec::new();
-        let mut edge_start: Vec<u32> = Vec::new();
-        let mut edges: Vec<Edge> = Vec::new();
+        // Every side has at least one full state and each of its moves an edge from it: room
+        // for that from the start saves copying the largest lists as they grow.
+        let mut side_of: Vec<u32> = Vec::with_capacity(sides.len());
+        let mut rule_keys: Vec<u64> = Vec::with_capacity(sides.len());
+        let mut edge_start: Vec<u32> = Vec::with_capacity(sides.len() + 1);
+        let mut edges: Vec<Edge> = Vec::with_capacity(moves.len());
         // Until every side is numbered, an edge's target is its side and its place there.
-        let mut targets: Vec<(u32, u32)> = Vec::new();
-        let mut edge_rows: Vec<u32> = Vec::new();
+        let mut targets: Vec<(u32, u32)> = Vec::with_capacity(moves.len());
+        let mut edge_rows: Vec<u32> = Vec::with_capacity(moves.len());
         let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
             HashMap::default();
         for side in (0..sides.len()).rev() {
