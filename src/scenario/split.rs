@@ -187,7 +187,10 @@ pub fn parse_in_parts<E>(
 where
     E: Send,
 {
-    let Some(list) = node_list(text).filter(|_| parts > 1) else {
+    if parts < 2 {
+        return parse(text);
+    }
+    let Some(list) = node_list(text) else {
         return parse(text);
     };
     let pieces = pieces(text, &list, parts);
