@@ -11,7 +11,7 @@ use complaint_trainer::roleplay::{
 };
 use complaint_trainer::scenario::load::embedded_catalogue;
 use complaint_trainer::scenario::{
-    Library, PrincipleIdx, ScenarioSource, Sources, StepIdx, TechniqueIdx,
+    Catalogue, Library, PrincipleIdx, Scenario, ScenarioSource, Sources, StepIdx, TechniqueIdx,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -228,6 +228,60 @@ impl Scorer for NoScore {
     fn critical(&mut self, _: TechniqueIdx) {}
 }
 
+/// Checks that the reduced analysis gives every figure the unreduced one gives, and the coach's
+/// values along random walks; returns both analyses' state counts and whether the turn limit
+/// can end a conversation.
+fn assert_reduction_changes_no_figure(
+    scenario: &Arc<Scenario>,
+    catalogue: &Arc<Catalogue>,
+    persona: u8,
+    rng: &mut ChaCha8Rng,
+    buffer: &mut Vec<usize>,
+) -> (usize, usize, bool) {
+    let run = |reduced: bool| {
+        let (s, c) = (scenario.clone(), catalogue.clone());
+        let analysis = if reduced {
+            Analysis::run(s, c, persona)
+        } else {
+            Analysis::run_unreduced(s, c, persona)
+        };
+        analysis.expect("analysis")
+    };
+    let (reduced, plain) = (run(true), run(false));
+    let pair = format!(
+        "{} under behaviour type {persona}, turn limit {}",
+        scenario.id, scenario.max_turns
+    );
+    assert_eq!(reduced.principles, plain.principles, "{pair}");
+    assert_eq!(reduced.steps, plain.steps, "{pair}");
+    assert_eq!(reduced.best_total, plain.best_total, "{pair}");
+    assert_eq!(reduced.worst_total, plain.worst_total, "{pair}");
+    assert_eq!(reduced.paths, plain.paths, "{pair}");
+    assert_eq!(reduced.endings, plain.endings, "{pair}");
+    assert_eq!(reduced.timeout_reachable, plain.timeout_reachable, "{pair}");
+    assert_eq!(reduced.stuck, plain.stuck, "{pair}");
+    // The coach's values for every reply, along random walks.
+    let ctx = plain.context();
+    let p = catalogue.persona(persona);
+    for _ in 0..40 {
+        let walk = simulate_random(&plain, rng, buffer);
+        let mut state = PlayState::start(scenario, p.start_mood, p.start_trust);
+        for reply in walk.choices {
+            assert_eq!(
+                reduced.reply_values(&state),
+                plain.reply_values(&state),
+                "{pair} at {state:?}"
+            );
+            state = ctx.apply(&state, reply, &mut NoScore).state;
+        }
+    }
+    (
+        reduced.state_count(),
+        plain.state_count(),
+        plain.timeout_reachable,
+    )
+}
+
 #[test]
 fn grouping_levels_and_merging_states_changes_no_figure() {
     let library = bundled();
@@ -237,42 +291,15 @@ fn grouping_levels_and_merging_states_changes_no_figure() {
     let mut fewer_states = 0;
     for scenario in &library.scenarios {
         for persona in 0..catalogue.personas.len() as u8 {
-            let run = |reduced: bool| {
-                let (s, c) = (scenario.clone(), catalogue.clone());
-                let analysis = if reduced {
-                    Analysis::run(s, c, persona)
-                } else {
-                    Analysis::run_unreduced(s, c, persona)
-                };
-                analysis.expect("analysis")
-            };
-            let (reduced, plain) = (run(true), run(false));
-            let pair = format!("{} under behaviour type {persona}", scenario.id);
-            assert_eq!(reduced.principles, plain.principles, "{pair}");
-            assert_eq!(reduced.steps, plain.steps, "{pair}");
-            assert_eq!(reduced.best_total, plain.best_total, "{pair}");
-            assert_eq!(reduced.worst_total, plain.worst_total, "{pair}");
-            assert_eq!(reduced.paths, plain.paths, "{pair}");
-            assert_eq!(reduced.endings, plain.endings, "{pair}");
-            assert_eq!(reduced.timeout_reachable, plain.timeout_reachable, "{pair}");
-            assert_eq!(reduced.stuck, plain.stuck, "{pair}");
-            if reduced.state_count() < plain.state_count() {
+            let (reduced, plain, _) = assert_reduction_changes_no_figure(
+                scenario,
+                &catalogue,
+                persona,
+                &mut rng,
+                &mut buffer,
+            );
+            if reduced < plain {
                 fewer_states += 1;
-            }
-            // The coach's values for every reply, along random walks.
-            let ctx = plain.context();
-            let p = catalogue.persona(persona);
-            for _ in 0..40 {
-                let walk = simulate_random(&plain, &mut rng, &mut buffer);
-                let mut state = PlayState::start(scenario, p.start_mood, p.start_trust);
-                for reply in walk.choices {
-                    assert_eq!(
-                        reduced.reply_values(&state),
-                        plain.reply_values(&state),
-                        "{pair} at {state:?}"
-                    );
-                    state = ctx.apply(&state, reply, &mut NoScore).state;
-                }
             }
         }
     }
@@ -280,6 +307,45 @@ fn grouping_levels_and_merging_states_changes_no_figure() {
     assert!(
         fewer_states >= 30,
         "{fewer_states} of 32 pairs kept fewer states"
+    );
+}
+
+/// A scenario whose nodes go round in a circle keeps the turn number, for the turn limit,
+/// unless no path can reach the limit: whatever the limit, the figures are those of the
+/// analysis that always keeps it.
+#[test]
+fn leaving_the_turn_number_out_changes_no_figure_whatever_the_turn_limit() {
+    let library = bundled();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let circular = library.scenario("case2-clutch").expect("the clutch case");
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut buffer = Vec::new();
+    let (mut limit_reached, mut turn_left_out) = (false, false);
+    for max_turns in [2, 4, 6, 8, 10, 12, 16, 24, 40] {
+        let scenario = Arc::new(Scenario {
+            max_turns,
+            ..Scenario::clone(circular)
+        });
+        for persona in 0..catalogue.personas.len() as u8 {
+            let (reduced, plain, timeout) = assert_reduction_changes_no_figure(
+                &scenario,
+                &catalogue,
+                persona,
+                &mut rng,
+                &mut buffer,
+            );
+            limit_reached |= timeout;
+            // Without the turn number the clutch case keeps far fewer states.
+            turn_left_out |= !timeout && reduced * 4 < plain;
+        }
+    }
+    assert!(
+        limit_reached,
+        "some limit is short enough to end a conversation"
+    );
+    assert!(
+        turn_left_out,
+        "some limit is long enough to leave the turn number out"
     );
 }
 

@@ -53,22 +53,23 @@ pub struct Edge {
 }
 
 /// Accumulates a step's points into arrays indexed by principle and by step, leaving out the
-/// order rules' points (the analysis adds those in its second pass).
+/// order rules (the analysis follows them, and adds their points, in its second pass).
 struct PointsScorer<'a> {
     principles: &'a mut [i32],
     steps: &'a mut [i32],
 }
 
 impl Scorer for PointsScorer<'_> {
-    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, source: Source) {
-        if matches!(source, Source::Order { .. }) {
-            return;
-        }
+    fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, _: Source) {
         self.principles[usize::from(principle)] += i32::from(points);
         self.steps[usize::from(step)] += i32::from(points);
     }
 
     fn critical(&mut self, _: TechniqueIdx) {}
+
+    fn follows_order_rules(&self) -> bool {
+        false
+    }
 }
 
 /// The lowest and highest points a principle (or step) can end with over all complete paths.
@@ -415,6 +416,22 @@ impl Liveness {
         )
     }
 
+    /// Whether the turn number is kept anywhere (only where nodes go round in circles).
+    fn keeps_turn(&self) -> bool {
+        self.nodes.iter().any(|m| m.turn)
+    }
+
+    /// The same with the turn number left out everywhere.
+    fn without_turn(&self) -> Liveness {
+        Liveness {
+            nodes: self
+                .nodes
+                .iter()
+                .map(|m| StateMask { turn: false, ..*m })
+                .collect(),
+        }
+    }
+
     /// The order rules still kept at `node` (bit per rule).
     fn rules_at(&self, node: NodeIdx) -> u32 {
         self.nodes.get(node as usize).map_or(0, |m| m.rules)
@@ -616,82 +633,42 @@ impl Analysis {
         let ns = catalogue.steps.len();
         let p = catalogue.persona(persona);
         let live = Liveness::of(&ctx, reduce);
-        let (start, start_rules) =
-            live.split(&PlayState::start(&scenario, p.start_mood, p.start_trust));
+        let start = PlayState::start(&scenario, p.start_mood, p.start_trust);
+        let start_rules = live.split(&start).1;
         let width = np + ns;
-        let mut rows = PointRows {
-            width,
-            rows: Vec::new(),
-            ids: HashMap::default(),
-            last: Vec::new(),
+        // Where the scenario's nodes go round in circles the turn number is kept, for the turn
+        // limit. When the states themselves cannot go round and no path is long enough to
+        // reach the limit, the turn number changes nothing: leaving it out then keeps far fewer
+        // states (the unreduced analysis, which keeps it, checks the figures are the same).
+        let without_turn = (reduce == Reduce::All && live.keeps_turn())
+            .then(|| {
+                let live = live.without_turn();
+                let pass = FirstPass::run(&ctx, &live, &start, max_states, width).ok()?;
+                let order =
+                    topological_order(pass.sides.len(), &pass.move_start, |m| pass.moves[m].to)
+                        .ok()?;
+                pass.never_reaches_the_turn_limit(&ctx, &order)
+                    .then_some((live, pass, order))
+            })
+            .flatten();
+        let (live, pass, order) = match without_turn {
+            Some(found) => found,
+            None => {
+                let pass = FirstPass::run(&ctx, &live, &start, max_states, width)?;
+                let order =
+                    topological_order(pass.sides.len(), &pass.move_start, |m| pass.moves[m].to)?;
+                (live, pass, order)
+            }
         };
-
-        // First pass: the customer's side of every reachable state, breadth-first; a state's
-        // moves are stored together when it is expanded.
-        let mut index: StateMap<PlayState> = StateMap::default();
-        let mut sides = vec![start];
-        index.insert(start, 0);
-        let mut move_start = Vec::new();
-        let mut moves: Vec<Move> = Vec::new();
-        let mut stuck = Vec::new();
+        let FirstPass {
+            mut index,
+            sides,
+            move_start,
+            moves,
+            stuck,
+            mut rows,
+        } = pass;
         let mut buf = vec![0i32; width];
-        // Each reply's place in one list of all replies, for `PointRows::intern_for`.
-        let mut reply_base = Vec::with_capacity(scenario.nodes.len());
-        let mut replies = 0;
-        for n in 0..scenario.nodes.len() {
-            reply_base.push(replies);
-            replies += ctx.turn(n as NodeIdx).map_or(0, |t| t.replies.len());
-        }
-        rows.last = vec![u32::MAX; replies];
-        let mut available = Vec::new();
-        let mut cursor = 0usize;
-        while cursor < sides.len() {
-            let state = sides[cursor];
-            move_start.push(u32::try_from(moves.len()).map_err(|_| AnalysisError::TooComplex)?);
-            cursor += 1;
-            if ctx.is_over(&state) {
-                continue;
-            }
-            ctx.available_into(&state, &mut available);
-            if available.is_empty() {
-                stuck.push(state.node);
-            }
-            for &reply in &available {
-                buf.fill(0);
-                let (principles_buf, steps_buf) = buf.split_at_mut(np);
-                let outcome = ctx.apply(
-                    &state,
-                    reply,
-                    &mut PointsScorer {
-                        principles: principles_buf,
-                        steps: steps_buf,
-                    },
-                );
-                let (key, _) = live.split(&outcome.state);
-                let to = match index.entry(key) {
-                    Entry::Occupied(known) => *known.get(),
-                    Entry::Vacant(new) => {
-                        if sides.len() >= max_states {
-                            return Err(AnalysisError::TooComplex);
-                        }
-                        let id = sides.len() as u32;
-                        sides.push(key);
-                        new.insert(id);
-                        id
-                    }
-                };
-                moves.push(Move {
-                    reply: u16::try_from(reply).unwrap_or(u16::MAX),
-                    to,
-                    row: rows.intern_for(reply_base[state.node as usize] + reply, &buf),
-                    rules_after: live.rules_at(key.node),
-                });
-            }
-        }
-        move_start.push(moves.len() as u32);
-        stuck.sort_unstable();
-        stuck.dedup();
-        let order = topological_order(sides.len(), &move_start, |m| moves[m].to)?;
         let timeout_reachable = sides.iter().any(|s| s.node == TIMEOUT_NODE);
         let merged = MergedSides::of(&sides, &move_start, &moves, &order, reduce);
         drop((order, moves, move_start));
@@ -1055,6 +1032,135 @@ impl Analysis {
             }
         }
         worst.map(|(r, _)| r)
+    }
+}
+
+/// The first pass: the customer's side of every reachable state, breadth-first; a state's
+/// moves are stored together when it is expanded.
+struct FirstPass {
+    index: StateMap<PlayState>,
+    sides: Vec<PlayState>,
+    move_start: Vec<u32>,
+    moves: Vec<Move>,
+    /// Turn nodes where some state shows no reply, sorted.
+    stuck: Vec<NodeIdx>,
+    rows: PointRows,
+}
+
+impl FirstPass {
+    fn run(
+        ctx: &Context<'_>,
+        live: &Liveness,
+        start: &PlayState,
+        max_states: usize,
+        width: usize,
+    ) -> Result<FirstPass, AnalysisError> {
+        let scenario = ctx.scenario;
+        let np = ctx.catalogue.principles.len();
+        let start = live.split(start).0;
+        let mut rows = PointRows {
+            width,
+            rows: Vec::new(),
+            ids: HashMap::default(),
+            last: Vec::new(),
+        };
+        let mut index: StateMap<PlayState> = StateMap::default();
+        let mut sides = vec![start];
+        index.insert(start, 0);
+        let mut move_start = Vec::new();
+        let mut moves: Vec<Move> = Vec::new();
+        let mut stuck = Vec::new();
+        let mut buf = vec![0i32; width];
+        // Each reply's place in one list of all replies, for `PointRows::intern_for`.
+        let mut reply_base = Vec::with_capacity(scenario.nodes.len());
+        let mut replies = 0;
+        for n in 0..scenario.nodes.len() {
+            reply_base.push(replies);
+            replies += ctx.turn(n as NodeIdx).map_or(0, |t| t.replies.len());
+        }
+        rows.last = vec![u32::MAX; replies];
+        let mut available = Vec::new();
+        let mut cursor = 0usize;
+        while cursor < sides.len() {
+            let state = sides[cursor];
+            move_start.push(u32::try_from(moves.len()).map_err(|_| AnalysisError::TooComplex)?);
+            cursor += 1;
+            if ctx.is_over(&state) {
+                continue;
+            }
+            ctx.available_into(&state, &mut available);
+            if available.is_empty() {
+                stuck.push(state.node);
+            }
+            for &reply in &available {
+                buf.fill(0);
+                let (principles_buf, steps_buf) = buf.split_at_mut(np);
+                let outcome = ctx.apply(
+                    &state,
+                    reply,
+                    &mut PointsScorer {
+                        principles: principles_buf,
+                        steps: steps_buf,
+                    },
+                );
+                let (key, _) = live.split(&outcome.state);
+                let to = match index.entry(key) {
+                    Entry::Occupied(known) => *known.get(),
+                    Entry::Vacant(new) => {
+                        if sides.len() >= max_states {
+                            return Err(AnalysisError::TooComplex);
+                        }
+                        let id = sides.len() as u32;
+                        sides.push(key);
+                        new.insert(id);
+                        id
+                    }
+                };
+                moves.push(Move {
+                    reply: u16::try_from(reply).unwrap_or(u16::MAX),
+                    to,
+                    row: rows.intern_for(reply_base[state.node as usize] + reply, &buf),
+                    rules_after: live.rules_at(key.node),
+                });
+            }
+        }
+        move_start.push(moves.len() as u32);
+        stuck.sort_unstable();
+        stuck.dedup();
+        Ok(FirstPass {
+            index,
+            sides,
+            move_start,
+            moves,
+            stuck,
+            rows,
+        })
+    }
+
+    /// Whether, in a pass that left the turn number out, no path makes so many replies that
+    /// the turn limit would end it: then keeping the turn number would change nothing. `order`
+    /// is a topological order of the states.
+    fn never_reaches_the_turn_limit(&self, ctx: &Context<'_>, order: &[u32]) -> bool {
+        if self.sides.iter().any(|s| s.node == TIMEOUT_NODE) {
+            return false;
+        }
+        // The most replies any path makes before reaching each state.
+        let mut depth = vec![0u32; self.sides.len()];
+        for &side in order {
+            let side = side as usize;
+            let after = depth[side].saturating_add(1);
+            let own =
+                &self.moves[self.move_start[side] as usize..self.move_start[side + 1] as usize];
+            for m in own {
+                let to = m.to as usize;
+                // As `apply` does: the limit ends a conversation that goes on to another turn.
+                if ctx.turn(self.sides[to].node).is_some() && after >= ctx.scenario.max_turns {
+                    return false;
+                }
+                depth[to] = depth[to].max(after);
+            }
+        }
+        true
     }
 }
 

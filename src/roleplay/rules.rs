@@ -34,6 +34,11 @@ pub enum Source {
 pub trait Scorer {
     fn points(&mut self, principle: PrincipleIdx, step: StepIdx, points: i8, source: Source);
     fn critical(&mut self, technique: TechniqueIdx);
+    /// False when the caller follows the order rules apart (the analysis does, in its second
+    /// pass): the step then leaves them as they were and gives none of their points.
+    fn follows_order_rules(&self) -> bool {
+        true
+    }
 }
 
 /// Everything a step needs to know besides the state.
@@ -162,12 +167,15 @@ impl<'a> Context<'a> {
                 next.streaks[k] = 0;
             }
         }
-        let order = self.order_rules(state.before_seen, state.rules_done, reply, |rule, kept| {
-            let r = &self.catalogue.order_rules[rule];
-            let points = if kept { r.kept } else { r.broken };
-            scorer.points(r.principle, step, points, Source::Order { rule, kept });
-        });
-        (next.before_seen, next.rules_done) = order;
+        if scorer.follows_order_rules() {
+            let order =
+                self.order_rules(state.before_seen, state.rules_done, reply, |rule, kept| {
+                    let r = &self.catalogue.order_rules[rule];
+                    let points = if kept { r.kept } else { r.broken };
+                    scorer.points(r.principle, step, points, Source::Order { rule, kept });
+                });
+            (next.before_seen, next.rules_done) = order;
+        }
         next.mood = shift(state.mood, mood);
         next.trust = shift(state.trust, trust);
         next.facts |= reply.reveals;
