@@ -643,10 +643,8 @@ impl Analysis {
         let without_turn = (reduce == Reduce::All && live.keeps_turn())
             .then(|| {
                 let live = live.without_turn();
-                let pass = FirstPass::run(&ctx, &live, &start, max_states, width).ok()?;
-                let order =
-                    topological_order(pass.sides.len(), &pass.move_start, |m| pass.moves[m].to)
-                        .ok()?;
+                let (pass, order) =
+                    FirstPass::run_in_order(&ctx, &live, &start, max_states, width).ok()?;
                 pass.never_reaches_the_turn_limit(&ctx, &order)
                     .then_some((live, pass, order))
             })
@@ -654,9 +652,8 @@ impl Analysis {
         let (live, pass, order) = match without_turn {
             Some(found) => found,
             None => {
-                let pass = FirstPass::run(&ctx, &live, &start, max_states, width)?;
-                let order =
-                    topological_order(pass.sides.len(), &pass.move_start, |m| pass.moves[m].to)?;
+                let (pass, order) =
+                    FirstPass::run_in_order(&ctx, &live, &start, max_states, width)?;
                 (live, pass, order)
             }
         };
@@ -1135,6 +1132,19 @@ impl FirstPass {
             stuck,
             rows,
         })
+    }
+
+    /// The pass and a topological order of its states (an error if the states go round).
+    fn run_in_order(
+        ctx: &Context<'_>,
+        live: &Liveness,
+        start: &PlayState,
+        max_states: usize,
+        width: usize,
+    ) -> Result<(FirstPass, Vec<u32>), AnalysisError> {
+        let pass = FirstPass::run(ctx, live, start, max_states, width)?;
+        let order = topological_order(pass.sides.len(), &pass.move_start, |m| pass.moves[m].to)?;
+        Ok((pass, order))
     }
 
     /// Whether, in a pass that left the turn number out, no path makes so many replies that
