@@ -13,6 +13,12 @@
 //! and the first pass already keeps only the mood and trust levels some later condition can
 //! tell apart (`Scale`). Both shrink the graph the second pass multiplies by the order rules
 //! without changing any figure; a test compares them with the unreduced analysis.
+//!
+//! What a node's states keep is worked out backwards over the graph (`Liveness`): a fact or
+//! flag only while some later condition can still read it before a reply reveals, sets or
+//! clears it, and which escalations have fired only while one of them can still fire. A
+//! forward pass first settles what every path agrees on (`Feasible`): conditions it decides
+//! read nothing, and replies, branches and escalations that can never happen add no edges.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -26,6 +32,7 @@ use crate::scenario::{
 };
 use crate::scenario::{Condition, validate::strongly_connected};
 
+use super::feasible::{Bits, Feasible};
 use super::rules::{Context, OrderEffect, Scorer, Source};
 use super::state::{Levels, PlayState, StateMask, TIMEOUT_NODE, shift};
 use crate::scenario::SCALE_MAX;
@@ -129,7 +136,31 @@ pub struct Analysis {
     pub stuck: Vec<NodeIdx>,
 }
 
-fn condition_reads(c: &Condition, mask: &mut StateMask) {
+/// What is certain where a condition is tested: conditions it settles read nothing.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    feasible: Option<&'a Feasible>,
+    bits: Bits,
+}
+
+impl Known<'_> {
+    /// Nothing is certain.
+    const NOTHING: Known<'static> = Known {
+        feasible: None,
+        bits: Bits::UNKNOWN,
+    };
+
+    fn settles(&self, c: &Condition) -> bool {
+        self.feasible
+            .is_some_and(|f| f.decide(c, &self.bits).is_some())
+    }
+}
+
+/// The facts and flags a condition reads where `known` holds (none if it is settled there).
+fn condition_reads(c: &Condition, known: Known<'_>, mask: &mut StateMask) {
+    if known.settles(c) {
+        return;
+    }
     match c {
         // Which mood and trust levels matter is worked out apart (see `Scale`).
         Condition::MoodAtLeast(_)
@@ -139,32 +170,43 @@ fn condition_reads(c: &Condition, mask: &mut StateMask) {
         Condition::Fact(i) => mask.facts |= 1u64 << i,
         Condition::Flag(i) => mask.flags |= 1u64 << i,
         Condition::Persona(_) => {}
-        Condition::Not(inner) => condition_reads(inner, mask),
+        Condition::Not(inner) => condition_reads(inner, known, mask),
         Condition::All(list) | Condition::Any(list) => {
-            list.iter().for_each(|c| condition_reads(c, mask))
+            list.iter().for_each(|c| condition_reads(c, known, mask))
         }
     }
 }
 
 /// The parts of the state a turn reads itself: its replies' conditions and branches, the
-/// escalations checked after every reply, and the order and streak rules its techniques decide.
-fn local_reads(ctx: &Context<'_>, node: NodeIdx) -> StateMask {
+/// escalations checked after every reply, and the order and streak rules its techniques
+/// decide; only of the replies, branches and escalations that can happen there.
+fn local_reads(ctx: &Context<'_>, feasible: &Feasible, node: NodeIdx) -> StateMask {
     let mut mask = StateMask::default();
-    let Some(turn) = ctx.turn(node) else {
+    let (Some(turn), Some(arrive)) = (ctx.turn(node), feasible.arrive(node)) else {
         return mask;
     };
-    if !turn.replies.is_empty() {
-        for e in &ctx.scenario.escalations {
-            condition_reads(&e.when, &mut mask);
-        }
-    }
     let persona = ctx.catalogue.persona(ctx.persona);
-    for r in &turn.replies {
+    for (i, r) in turn.replies.iter().enumerate() {
+        let Some(ways) = feasible.reply(node, i) else {
+            continue;
+        };
+        let known = |bits| Known {
+            feasible: Some(feasible),
+            bits,
+        };
         if let Some(c) = &r.requires {
-            condition_reads(c, &mut mask);
+            condition_reads(c, known(arrive), &mut mask);
         }
-        for (c, _) in &r.branches {
-            condition_reads(c, &mut mask);
+        for ((c, _), open) in r.branches.iter().zip(&ways.branches) {
+            if *open {
+                condition_reads(c, known(ways.after), &mut mask);
+            }
+        }
+        for (k, e) in ctx.scenario.escalations.iter().enumerate() {
+            if ways.escalations & (1u32 << k) != 0 {
+                condition_reads(&e.when, known(ways.after), &mut mask);
+                mask.escalated |= 1u32 << k;
+            }
         }
         for (k, rule) in ctx.catalogue.order_rules.iter().enumerate() {
             if r.technique_mask & rule.then != 0 {
@@ -180,11 +222,70 @@ fn local_reads(ctx: &Context<'_>, node: NodeIdx) -> StateMask {
     mask
 }
 
+/// The facts and flags whose values at `node` can still matter, given those at the nodes it
+/// leads to (`later`): what a reply's condition reads there, and what is read after the reply
+/// (its branches, the escalations, the nodes it leads to) unless the reply itself reveals, sets
+/// or clears it (with `kills`; without, the unreduced analysis keeps it).
+fn facts_and_flags_at(
+    ctx: &Context<'_>,
+    feasible: &Feasible,
+    node: NodeIdx,
+    kills: bool,
+    later: &[StateMask],
+) -> (u64, u64) {
+    let (Some(turn), Some(arrive)) = (ctx.turn(node), feasible.arrive(node)) else {
+        return (0, 0);
+    };
+    let known = |bits| Known {
+        feasible: Some(feasible),
+        bits,
+    };
+    let (mut facts, mut flags) = (0u64, 0u64);
+    let mut targets = Vec::new();
+    for (i, r) in turn.replies.iter().enumerate() {
+        let Some(ways) = feasible.reply(node, i) else {
+            continue;
+        };
+        let mut before = StateMask::default();
+        if let Some(c) = &r.requires {
+            condition_reads(c, known(arrive), &mut before);
+        }
+        let mut after = StateMask::default();
+        for ((c, _), open) in r.branches.iter().zip(&ways.branches) {
+            if *open {
+                condition_reads(c, known(ways.after), &mut after);
+            }
+        }
+        for (k, e) in ctx.scenario.escalations.iter().enumerate() {
+            if ways.escalations & (1u32 << k) != 0 {
+                condition_reads(&e.when, known(ways.after), &mut after);
+            }
+        }
+        targets.clear();
+        ways.targets(ctx, r, &mut targets);
+        for &to in &targets {
+            if let Some(mask) = later.get(to as usize) {
+                after.facts |= mask.facts;
+                after.flags |= mask.flags;
+            }
+        }
+        let (facts_killed, flags_killed) = if kills {
+            (r.reveals, r.sets | r.clears)
+        } else {
+            (0, 0)
+        };
+        facts |= before.facts | after.facts & !facts_killed;
+        flags |= before.flags | after.flags & !flags_killed;
+    }
+    (facts, flags)
+}
+
 /// Buffers reused from node to node while grouping levels.
 #[derive(Default)]
 struct Scratch {
     signatures: Vec<u8>,
     changes: Vec<i32>,
+    targets: Vec<NodeIdx>,
 }
 
 /// The two 0–10 scales conditions read.
@@ -202,17 +303,21 @@ impl Scale {
         })
     }
 
-    /// Whether each of the condition's tests of this scale holds at `level`, in order.
-    fn tests(self, c: &Condition, level: u8, out: &mut Vec<u8>) {
+    /// Whether each of the condition's tests of this scale holds at `level`, in order; none
+    /// of a condition `known` settles.
+    fn tests(self, c: &Condition, known: Known<'_>, level: u8, out: &mut Vec<u8>) {
+        if known.settles(c) {
+            return;
+        }
         let test = match (self, c) {
             (Scale::Mood, Condition::MoodAtLeast(v))
             | (Scale::Trust, Condition::TrustAtLeast(v)) => level >= *v,
             (Scale::Mood, Condition::MoodAtMost(v)) | (Scale::Trust, Condition::TrustAtMost(v)) => {
                 level <= *v
             }
-            (_, Condition::Not(inner)) => return self.tests(inner, level, out),
+            (_, Condition::Not(inner)) => return self.tests(inner, known, level, out),
             (_, Condition::All(list) | Condition::Any(list)) => {
-                return list.iter().for_each(|c| self.tests(c, level, out));
+                return list.iter().for_each(|c| self.tests(c, known, level, out));
             }
             _ => return,
         };
@@ -247,35 +352,46 @@ impl Scale {
     fn levels_at(
         self,
         ctx: &Context<'_>,
+        feasible: &Feasible,
         node: NodeIdx,
         known: &[Levels],
         scratch: &mut Scratch,
     ) -> Levels {
-        let Some(turn) = ctx.turn(node) else {
+        let (Some(turn), Some(arrive)) = (ctx.turn(node), feasible.arrive(node)) else {
             return Levels::NONE;
         };
         let escalations = &ctx.scenario.escalations;
         let signatures = &mut scratch.signatures;
         signatures.clear();
+        let certain = |bits| Known {
+            feasible: Some(feasible),
+            bits,
+        };
         // Every level gets the same tests in the same order, so the signatures share a length.
         for level in 0..=SCALE_MAX {
-            for reply in &turn.replies {
+            for (i, reply) in turn.replies.iter().enumerate() {
+                let Some(ways) = feasible.reply(node, i) else {
+                    continue;
+                };
                 if let Some(c) = &reply.requires {
-                    self.tests(c, level, signatures);
+                    self.tests(c, certain(arrive), level, signatures);
                 }
                 self.changes(ctx, reply, &mut scratch.changes);
                 for &change in &scratch.changes {
                     let next = shift(level, change);
-                    for e in escalations {
-                        self.tests(&e.when, next, signatures);
+                    for (k, e) in escalations.iter().enumerate() {
+                        if ways.escalations & (1u32 << k) != 0 {
+                            self.tests(&e.when, certain(ways.after), next, signatures);
+                        }
                     }
-                    for (c, _) in &reply.branches {
-                        self.tests(c, next, signatures);
+                    for ((c, _), open) in reply.branches.iter().zip(&ways.branches) {
+                        if *open {
+                            self.tests(c, certain(ways.after), next, signatures);
+                        }
                     }
-                    let targets = std::iter::once(reply.goto)
-                        .chain(reply.branches.iter().map(|(_, to)| *to))
-                        .chain(escalations.iter().map(|e| e.goto));
-                    for to in targets {
+                    scratch.targets.clear();
+                    ways.targets(ctx, reply, &mut scratch.targets);
+                    for &to in &scratch.targets {
                         signatures.push(known.get(to as usize).map_or(0, |l| l.keep(next)));
                     }
                 }
@@ -292,7 +408,7 @@ impl Scale {
     fn read_in(self, scenario: &Scenario) -> bool {
         let mut tests = Vec::new();
         let mut reads = |c: &Condition| {
-            self.tests(c, 0, &mut tests);
+            self.tests(c, Known::NOTHING, 0, &mut tests);
             !tests.is_empty()
         };
         scenario.escalations.iter().any(|e| reads(&e.when))
@@ -324,8 +440,12 @@ pub struct Liveness {
 impl Liveness {
     fn of(ctx: &Context<'_>, reduce: Reduce) -> Liveness {
         let scenario = ctx.scenario;
+        let feasible = match reduce {
+            Reduce::All => Feasible::of(ctx),
+            Reduce::LivenessOnly => Feasible::assume_nothing(ctx),
+        };
         let successors: Vec<Vec<NodeIdx>> = (0..scenario.nodes.len())
-            .map(|i| scenario.successors(i as NodeIdx))
+            .map(|i| feasible.successors(ctx, i as NodeIdx))
             .collect();
         let components = strongly_connected(&successors);
         // The turn number matters only where the conversation can go round in a circle.
@@ -345,7 +465,7 @@ impl Liveness {
         for component in &components {
             let mut live = StateMask::default();
             for &n in component {
-                live = live.union(local_reads(ctx, n));
+                live = live.union(local_reads(ctx, &feasible, n));
                 for &to in &successors[n as usize] {
                     live = live.union(nodes[to as usize]);
                 }
@@ -353,14 +473,35 @@ impl Liveness {
             // The turn number decides when the turn limit ends a conversation that goes round
             // in a circle; in a scenario without circles it is left out, as it always was.
             live.turn = cyclic && component.iter().any(|&n| ctx.turn(n).is_some());
+            let circle =
+                component.len() > 1 || successors[component[0] as usize].contains(&component[0]);
+            // Facts and flags per node: in a circle, start from none and add what each node
+            // needs until nothing changes (the least such sets are exact).
             for &n in component {
-                nodes[n as usize] = live;
+                nodes[n as usize] = StateMask {
+                    facts: 0,
+                    flags: 0,
+                    ..live
+                };
+            }
+            loop {
+                let mut grew = false;
+                for &n in component {
+                    let (facts, flags) =
+                        facts_and_flags_at(ctx, &feasible, n, reduce == Reduce::All, &nodes);
+                    let mask = &mut nodes[n as usize];
+                    if (facts, flags) != (mask.facts, mask.flags) {
+                        (mask.facts, mask.flags) = (facts, flags);
+                        grew = true;
+                    }
+                }
+                if !grew || !circle {
+                    break;
+                }
             }
             // Mood and trust levels per node. In a circle of nodes, start from "nothing tells
             // levels apart" and split until no node splits further: the coarsest grouping
             // that is still exact.
-            let circle =
-                component.len() > 1 || successors[component[0] as usize].contains(&component[0]);
             for (scale, known) in scales.iter().zip(&mut levels) {
                 let Some(scale) = scale else {
                     continue;
@@ -369,7 +510,7 @@ impl Liveness {
                     let mut split = false;
                     for &n in component {
                         let levels = match reduce {
-                            Reduce::All => scale.levels_at(ctx, n, known, &mut scratch),
+                            Reduce::All => scale.levels_at(ctx, &feasible, n, known, &mut scratch),
                             Reduce::LivenessOnly => Levels::ALL,
                         };
                         if levels != known[n as usize] {
@@ -386,6 +527,21 @@ impl Liveness {
         for (scale, known) in [Scale::Mood, Scale::Trust].into_iter().zip(&levels) {
             for (mask, levels) in nodes.iter_mut().zip(known) {
                 *scale.of(mask) = *levels;
+            }
+        }
+        // The analysis plays replies on the states as kept, so these must still give a settled
+        // condition its settled value: bits surely set on arriving stay set (they are set in
+        // every state there, so keeping them tells no two states apart).
+        for (n, mask) in nodes.iter_mut().enumerate() {
+            if let Some(bits) = feasible.arrive(n as NodeIdx) {
+                mask.facts |= bits.facts_sure;
+                mask.flags |= bits.flags_sure;
+            }
+        }
+        if reduce == Reduce::LivenessOnly {
+            // The unreduced analysis keeps which escalations fired everywhere, as it always did.
+            for mask in &mut nodes {
+                mask.escalated = u32::MAX;
             }
         }
         Liveness { nodes }

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod checks;
+mod feasible;
 pub mod play;
 pub mod rules;
 pub mod score;

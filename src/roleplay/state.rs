@@ -173,6 +173,9 @@ pub struct StateMask {
     pub rules: u32,
     /// Streak rules whose technique can still be used (bit per rule).
     pub streaks: u8,
+    /// Escalations that can still fire (bit per escalation): whether one already has matters
+    /// only then.
+    pub escalated: u32,
 }
 
 impl StateMask {
@@ -186,6 +189,7 @@ impl StateMask {
             turn: self.turn || other.turn,
             rules: self.rules | other.rules,
             streaks: self.streaks | other.streaks,
+            escalated: self.escalated | other.escalated,
         }
     }
 
@@ -206,7 +210,7 @@ impl StateMask {
             // Once a rule is decided, whether its `before` was seen no longer matters.
             before_seen: s.before_seen & !s.rules_done & self.rules,
             rules_done: s.rules_done & self.rules,
-            escalated: s.escalated,
+            escalated: s.escalated & self.escalated,
             streaks,
         }
     }
