@@ -941,60 +941,65 @@ impl Analysis {
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
         let complete = |s: usize| ctx.ends_at(sides[side_of[s] as usize]);
 
-        // Per principle and step, the max and min points still to come from each state.
-        let mut hi = vec![i32::MIN; n * width];
-        let mut lo = vec![i32::MAX; n * width];
+        // Per principle and step, the max and min points still to come from each state, kept
+        // as one row per state of maxima then negated minima: both are then one running
+        // maximum over a row of integers, which compiles to vector code.
+        let both = 2 * width;
+        let signed_points: Vec<i32> = if width == 0 {
+            Vec::new()
+        } else {
+            point_sets
+                .chunks_exact(width)
+                .flat_map(|row| row.iter().copied().chain(row.iter().map(|v| -v)))
+                .collect()
+        };
+        // Rows of states with no complete path are never read: zero does as well as any value.
+        let mut extremes = vec![0i32; n * both];
         let mut alive = vec![false; n];
         let mut paths = vec![0u128; n];
-        let (mut best_hi, mut best_lo) = (vec![0i32; width], vec![0i32; width]);
+        let mut best_row = vec![0i32; both];
         for s in (0..n).rev() {
             if terminal(s) {
                 if complete(s) {
                     alive[s] = true;
                     paths[s] = 1;
-                    hi[s * width..(s + 1) * width].fill(0);
-                    lo[s * width..(s + 1) * width].fill(0);
                 }
                 continue;
             }
             let range = edge_start[s] as usize..edge_start[s + 1] as usize;
-            best_hi.fill(i32::MIN);
-            best_lo.fill(i32::MAX);
+            best_row.fill(i32::MIN);
+            let mut ways = 0u128;
             for (edge, &set) in edges[range.clone()].iter().zip(&edge_points[range]) {
                 let to = edge.to as usize;
                 if !alive[to] {
                     continue;
                 }
                 alive[s] = true;
-                paths[s] = paths[s].saturating_add(paths[to]);
-                let points = &point_sets[set as usize * width..(set as usize + 1) * width];
-                let rows = to * width..(to + 1) * width;
-                for ((((h, l), v), th), tl) in best_hi
-                    .iter_mut()
-                    .zip(best_lo.iter_mut())
-                    .zip(points)
-                    .zip(&hi[rows.clone()])
-                    .zip(&lo[rows])
-                {
-                    *h = (*h).max(v + th);
-                    *l = (*l).min(v + tl);
+                ways = ways.saturating_add(paths[to]);
+                let points = &signed_points[set as usize * both..][..both];
+                let later = &extremes[to * both..][..both];
+                for ((best, &v), &rest) in best_row.iter_mut().zip(points).zip(later) {
+                    *best = (*best).max(v + rest);
                 }
             }
-            hi[s * width..(s + 1) * width].copy_from_slice(&best_hi);
-            lo[s * width..(s + 1) * width].copy_from_slice(&best_lo);
+            if alive[s] {
+                paths[s] = ways;
+                extremes[s * both..][..both].copy_from_slice(&best_row);
+            }
         }
         if !alive[0] {
             return Err(AnalysisError::NoCompletePath);
         }
+        let (hi, negated_lo) = extremes[..both].split_at(width);
         let principles: Vec<Range> = (0..np)
             .map(|k| Range {
-                min: lo[k],
+                min: -negated_lo[k],
                 max: hi[k],
             })
             .collect();
         let steps: Vec<Range> = (0..ns)
             .map(|k| Range {
-                min: lo[np + k],
+                min: -negated_lo[np + k],
                 max: hi[np + k],
             })
             .collect();
