@@ -108,7 +108,7 @@ pub struct Analysis {
     live: Liveness,
     /// The customer's side of each state (order rules left out), by the number of its class
     /// of merged states.
-    index: StateMap<PlayState>,
+    index: SideIndex,
     /// Per class of merged customer-side states, its full states: the first one's number and
     /// how many.
     full: Vec<(u32, u32)>,
@@ -448,6 +448,7 @@ impl Liveness {
             .map(|i| feasible.successors(ctx, i as NodeIdx))
             .collect();
         let components = strongly_connected(&successors);
+
         // The turn number matters only where the conversation can go round in a circle.
         let cyclic = components
             .iter()
@@ -736,6 +737,46 @@ impl std::hash::Hasher for StateHasher {
 }
 
 type StateMap<K> = HashMap<K, u32, BuildHasherDefault<StateHasher>>;
+
+/// Customer-side states and their numbers, one map per block of nodes: the first pass looks up
+/// states at the few nodes just ahead of where it is, and smaller maps stay in the cache where
+/// one large map for a large scenario would not.
+#[derive(Debug)]
+struct SideIndex {
+    /// Per block of `NODES_PER_MAP` nodes, then one more for any other node number (the turn
+    /// limit's).
+    by_block: Vec<StateMap<PlayState>>,
+}
+
+/// Nodes per map of `SideIndex`: a bundled scenario has one or two maps, a large one has many.
+const NODES_PER_MAP: usize = 64;
+
+impl SideIndex {
+    fn new(nodes: usize) -> SideIndex {
+        SideIndex {
+            by_block: (0..=nodes.div_ceil(NODES_PER_MAP))
+                .map(|_| StateMap::default())
+                .collect(),
+        }
+    }
+
+    fn slot(&self, node: NodeIdx) -> usize {
+        (node as usize / NODES_PER_MAP).min(self.by_block.len().saturating_sub(1))
+    }
+
+    fn map(&mut self, node: NodeIdx) -> &mut StateMap<PlayState> {
+        let slot = self.slot(node);
+        &mut self.by_block[slot]
+    }
+
+    fn get(&self, side: &PlayState) -> Option<u32> {
+        self.by_block.get(self.slot(side.node))?.get(side).copied()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut u32> {
+        self.by_block.iter_mut().flat_map(|map| map.values_mut())
+    }
+}
 
 impl Analysis {
     pub fn run(
@@ -1130,7 +1171,7 @@ impl Analysis {
     /// The number of a state as the analysis keeps it, if it is reachable.
     fn full_state(&self, state: &PlayState) -> Option<usize> {
         let (side, key) = self.live.split(state);
-        let &side = self.index.get(&side)?;
+        let side = self.index.get(&side)?;
         let (first, count) = *self.full.get(side as usize)?;
         let range = first as usize..(first + count) as usize;
         let at = self.rule_keys.get(range)?.iter().position(|&k| k == key)?;
@@ -1196,7 +1237,7 @@ impl Analysis {
 /// The first pass: the customer's side of every reachable state, breadth-first; a state's
 /// moves are stored together when it is expanded.
 struct FirstPass {
-    index: StateMap<PlayState>,
+    index: SideIndex,
     sides: Vec<PlayState>,
     move_start: Vec<u32>,
     moves: Vec<Move>,
@@ -1222,9 +1263,9 @@ impl FirstPass {
             ids: HashMap::default(),
             last: Vec::new(),
         };
-        let mut index: StateMap<PlayState> = StateMap::default();
+        let mut index = SideIndex::new(scenario.nodes.len());
         let mut sides = vec![start];
-        index.insert(start, 0);
+        index.map(start.node).insert(start, 0);
         let mut move_start = Vec::new();
         let mut moves: Vec<Move> = Vec::new();
         let mut stuck = Vec::new();
@@ -1262,7 +1303,7 @@ impl FirstPass {
                     },
                 );
                 let (key, _) = live.split(&outcome.state);
-                let to = match index.entry(key) {
+                let to = match index.map(key.node).entry(key) {
                     Entry::Occupied(known) => *known.get(),
                     Entry::Vacant(new) => {
                         if sides.len() >= max_states {
