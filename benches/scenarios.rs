@@ -223,8 +223,10 @@ fn generated_figures() {
         eprintln!("generating {turns} turns");
         let text = generated(turns);
         let file = SourceFile::new("generated.ron", text.into_bytes());
+        // The median of several runs at every size, so that no size is timed only on memory
+        // the process has never touched before (the first run pays for faulting it in).
         let runs = if turns >= 100_000 {
-            1
+            3
         } else if turns >= 10_000 {
             9
         } else {
