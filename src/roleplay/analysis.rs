@@ -150,6 +150,14 @@ impl Known<'_> {
         bits: Bits::UNKNOWN,
     };
 
+    /// Certain where `bits` hold, as `feasible` worked them out.
+    fn at(feasible: &Feasible, bits: Bits) -> Known<'_> {
+        Known {
+            feasible: Some(feasible),
+            bits,
+        }
+    }
+
     fn settles(&self, c: &Condition) -> bool {
         self.feasible
             .is_some_and(|f| f.decide(c, &self.bits).is_some())
@@ -177,12 +185,13 @@ fn condition_reads(c: &Condition, known: Known<'_>, mask: &mut StateMask) {
     }
 }
 
-/// The parts of the state a turn reads itself: its replies' conditions and branches, the
-/// escalations checked after every reply, and the order and streak rules its techniques
-/// decide; only of the replies, branches and escalations that can happen there.
+/// The parts of the state besides facts and flags (see `facts_and_flags_at`) and mood and
+/// trust (see `Scale`) that a turn reads itself: the escalations that can fire after its
+/// replies, and the order and streak rules their techniques decide; only of the replies that
+/// can be shown there.
 fn local_reads(ctx: &Context<'_>, feasible: &Feasible, node: NodeIdx) -> StateMask {
     let mut mask = StateMask::default();
-    let (Some(turn), Some(arrive)) = (ctx.turn(node), feasible.arrive(node)) else {
+    let Some(turn) = ctx.turn(node) else {
         return mask;
     };
     let persona = ctx.catalogue.persona(ctx.persona);
@@ -190,24 +199,7 @@ fn local_reads(ctx: &Context<'_>, feasible: &Feasible, node: NodeIdx) -> StateMa
         let Some(ways) = feasible.reply(node, i) else {
             continue;
         };
-        let known = |bits| Known {
-            feasible: Some(feasible),
-            bits,
-        };
-        if let Some(c) = &r.requires {
-            condition_reads(c, known(arrive), &mut mask);
-        }
-        for ((c, _), open) in r.branches.iter().zip(&ways.branches) {
-            if *open {
-                condition_reads(c, known(ways.after), &mut mask);
-            }
-        }
-        for (k, e) in ctx.scenario.escalations.iter().enumerate() {
-            if ways.escalations & (1u32 << k) != 0 {
-                condition_reads(&e.when, known(ways.after), &mut mask);
-                mask.escalated |= 1u32 << k;
-            }
-        }
+        mask.escalated |= ways.escalations;
         for (k, rule) in ctx.catalogue.order_rules.iter().enumerate() {
             if r.technique_mask & rule.then != 0 {
                 mask.rules |= 1u32 << k;
@@ -232,16 +224,13 @@ fn facts_and_flags_at(
     node: NodeIdx,
     kills: bool,
     later: &[StateMask],
+    targets: &mut Vec<NodeIdx>,
 ) -> (u64, u64) {
     let (Some(turn), Some(arrive)) = (ctx.turn(node), feasible.arrive(node)) else {
         return (0, 0);
     };
-    let known = |bits| Known {
-        feasible: Some(feasible),
-        bits,
-    };
+    let known = |bits| Known::at(feasible, bits);
     let (mut facts, mut flags) = (0u64, 0u64);
-    let mut targets = Vec::new();
     for (i, r) in turn.replies.iter().enumerate() {
         let Some(ways) = feasible.reply(node, i) else {
             continue;
@@ -262,8 +251,8 @@ fn facts_and_flags_at(
             }
         }
         targets.clear();
-        ways.targets(ctx, r, &mut targets);
-        for &to in &targets {
+        ways.targets(ctx, r, targets);
+        for &to in targets.iter() {
             if let Some(mask) = later.get(to as usize) {
                 after.facts |= mask.facts;
                 after.flags |= mask.flags;
@@ -363,10 +352,7 @@ impl Scale {
         let escalations = &ctx.scenario.escalations;
         let signatures = &mut scratch.signatures;
         signatures.clear();
-        let certain = |bits| Known {
-            feasible: Some(feasible),
-            bits,
-        };
+        let certain = |bits| Known::at(feasible, bits);
         // Every level gets the same tests in the same order, so the signatures share a length.
         for level in 0..=SCALE_MAX {
             for (i, reply) in turn.replies.iter().enumerate() {
@@ -488,8 +474,14 @@ impl Liveness {
             loop {
                 let mut grew = false;
                 for &n in component {
-                    let (facts, flags) =
-                        facts_and_flags_at(ctx, &feasible, n, reduce == Reduce::All, &nodes);
+                    let (facts, flags) = facts_and_flags_at(
+                        ctx,
+                        &feasible,
+                        n,
+                        reduce == Reduce::All,
+                        &nodes,
+                        &mut scratch.targets,
+                    );
                     let mask = &mut nodes[n as usize];
                     if (facts, flags) != (mask.facts, mask.flags) {
                         (mask.facts, mask.flags) = (facts, flags);

@@ -172,8 +172,9 @@ impl Feasible {
             .iter()
             .map(|(c, _)| {
                 // Branches are tried in order: one that surely holds hides the rest.
-                let open = goto && self.decide(c, &after) != Some(false);
-                if open && self.decide(c, &after) == Some(true) {
+                let value = self.decide(c, &after);
+                let open = goto && value != Some(false);
+                if open && value == Some(true) {
                     goto = false;
                 }
                 open
@@ -216,29 +217,23 @@ impl Feasible {
             Condition::Flag(i) => bit(bits.flags_sure, bits.flags_may, *i),
             Condition::Persona(p) => self.persona.map(|persona| *p == persona),
             Condition::Not(inner) => self.decide(inner, bits).map(|v| !v),
-            Condition::All(list) => {
-                let mut all = Some(true);
-                for c in list {
-                    match self.decide(c, bits) {
-                        Some(false) => return Some(false),
-                        Some(true) => {}
-                        None => all = None,
-                    }
-                }
-                all
-            }
-            Condition::Any(list) => {
-                let mut any = Some(false);
-                for c in list {
-                    match self.decide(c, bits) {
-                        Some(true) => return Some(true),
-                        Some(false) => {}
-                        None => any = None,
-                    }
-                }
-                any
+            Condition::All(list) => self.decide_list(list, bits, false),
+            Condition::Any(list) => self.decide_list(list, bits, true),
+        }
+    }
+
+    /// `All` (`stop` false) or `Any` (`stop` true) of `list`: `stop` as soon as one condition
+    /// is surely `stop`, the other value when every one is surely that, unknown otherwise.
+    fn decide_list(&self, list: &[Condition], bits: &Bits, stop: bool) -> Option<bool> {
+        let mut result = Some(!stop);
+        for c in list {
+            match self.decide(c, bits) {
+                Some(v) if v == stop => return Some(stop),
+                Some(_) => {}
+                None => result = None,
             }
         }
+        result
     }
 
     /// The bits on arriving at `node`, if any path arrives.
@@ -283,5 +278,53 @@ impl Ways {
                 out.push(e.goto);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feasible_for(persona: PersonaIdx) -> Feasible {
+        Feasible {
+            persona: Some(persona),
+            arrive: Vec::new(),
+            replies: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn conditions_are_decided_only_where_every_path_agrees() {
+        let f = feasible_for(1);
+        // Fact 0 surely revealed, fact 1 never, fact 2 on some paths only.
+        let bits = Bits {
+            facts_sure: 0b001,
+            facts_may: 0b101,
+            ..Bits::START
+        };
+        let (sure, never, maybe) = (Condition::Fact(0), Condition::Fact(1), Condition::Fact(2));
+        assert_eq!(f.decide(&sure, &bits), Some(true));
+        assert_eq!(f.decide(&never, &bits), Some(false));
+        assert_eq!(f.decide(&maybe, &bits), None);
+        assert_eq!(f.decide(&Condition::MoodAtLeast(3), &bits), None);
+        assert_eq!(f.decide(&Condition::Persona(1), &bits), Some(true));
+        assert_eq!(
+            f.decide(&Condition::Not(Box::new(never.clone())), &bits),
+            Some(true)
+        );
+        let all = |list: &[&Condition]| Condition::All(list.iter().map(|&c| c.clone()).collect());
+        let any = |list: &[&Condition]| Condition::Any(list.iter().map(|&c| c.clone()).collect());
+        assert_eq!(f.decide(&all(&[&maybe, &never]), &bits), Some(false));
+        assert_eq!(f.decide(&all(&[&maybe, &sure]), &bits), None);
+        assert_eq!(f.decide(&all(&[&sure, &sure]), &bits), Some(true));
+        assert_eq!(f.decide(&any(&[&maybe, &sure]), &bits), Some(true));
+        assert_eq!(f.decide(&any(&[&maybe, &never]), &bits), None);
+        assert_eq!(f.decide(&any(&[&never, &never]), &bits), Some(false));
+        // Without a behaviour type nothing about it is certain.
+        let unreduced = Feasible {
+            persona: None,
+            ..feasible_for(0)
+        };
+        assert_eq!(unreduced.decide(&Condition::Persona(1), &bits), None);
     }
 }
