@@ -434,7 +434,6 @@ impl Liveness {
             .map(|i| feasible.successors(ctx, i as NodeIdx))
             .collect();
         let components = strongly_connected(&successors);
-
         // The turn number matters only where the conversation can go round in a circle.
         let cyclic = components
             .iter()
