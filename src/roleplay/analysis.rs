@@ -973,56 +973,32 @@ impl Analysis {
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
         let complete = |s: usize| ctx.ends_at(sides[side_of[s] as usize]);
 
-        // Per principle and step, the max and min points still to come from each state, kept
-        // as one row per state of maxima then negated minima: both are then one running
-        // maximum over a row of integers, which compiles to vector code.
-        let both = 2 * width;
-        let signed_points: Vec<i32> = if width == 0 {
-            Vec::new()
-        } else {
-            point_sets
-                .chunks_exact(width)
-                .flat_map(|row| row.iter().copied().chain(row.iter().map(|v| -v)))
-                .collect()
+        // Per principle and step, the max and min points still to come from each state. No
+        // path is longer than the longest one between classes, so when that many of the
+        // largest points fit in 16 bits, so do all the sums: a vector instruction then takes
+        // twice as many of them.
+        let largest = point_sets
+            .iter()
+            .map(|v| v.unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        let (longest, paths) =
+            class_paths(&move_start, &moves, start_class, |c| ctx.ends_at(sides[c]));
+        let full_graph = FullGraph {
+            edge_start: &edge_start,
+            edges: &edges,
+            edge_points,
         };
-        // Rows of states with no complete path are never read: zero does as well as any value.
-        let mut extremes = vec![0i32; n * both];
-        let mut alive = vec![false; n];
-        let mut paths = vec![0u128; n];
-        let mut best_row = vec![0i32; both];
-        for s in (0..n).rev() {
-            if terminal(s) {
-                if complete(s) {
-                    alive[s] = true;
-                    paths[s] = 1;
-                }
-                continue;
-            }
-            let range = edge_start[s] as usize..edge_start[s + 1] as usize;
-            best_row.fill(i32::MIN);
-            let mut ways = 0u128;
-            for (edge, &set) in edges[range.clone()].iter().zip(&edge_points[range]) {
-                let to = edge.to as usize;
-                if !alive[to] {
-                    continue;
-                }
-                alive[s] = true;
-                ways = ways.saturating_add(paths[to]);
-                let points = &signed_points[set as usize * both..][..both];
-                let later = &extremes[to * both..][..both];
-                for ((best, &v), &rest) in best_row.iter_mut().zip(points).zip(later) {
-                    *best = (*best).max(v + rest);
-                }
-            }
-            if alive[s] {
-                paths[s] = ways;
-                extremes[s * both..][..both].copy_from_slice(&best_row);
-            }
-        }
+        let reach = if u64::from(largest) * u64::from(longest) <= i16::MAX as u64 {
+            full_graph.reach::<i16>(point_sets, width, &complete)
+        } else {
+            full_graph.reach::<i32>(point_sets, width, &complete)
+        };
+        let Reach { alive, extremes } = reach;
         if !alive[0] {
             return Err(AnalysisError::NoCompletePath);
         }
-        let (hi, negated_lo) = extremes[..both].split_at(width);
+        let (hi, negated_lo) = extremes.split_at(width);
         let principles: Vec<Range> = (0..np)
             .map(|k| Range {
                 min: -negated_lo[k],
@@ -1101,7 +1077,7 @@ impl Analysis {
             coeff,
             best_total: 0.0,
             worst_total: 0.0,
-            paths: paths[0],
+            paths,
             endings,
             timeout_reachable,
             stuck,
@@ -1456,6 +1432,136 @@ impl MergedSides {
     }
 }
 
+/// One lane of a score-range row (see `FullGraph::reach`).
+trait Lane: Copy + Ord + std::ops::Add<Output = Self> + std::ops::Neg<Output = Self> + Default {
+    const LOWEST: Self;
+    /// `points`, which the caller has made sure fits.
+    fn of(points: i32) -> Self;
+    fn widen(self) -> i32;
+}
+
+impl Lane for i16 {
+    const LOWEST: i16 = i16::MIN;
+    fn of(points: i32) -> i16 {
+        i16::try_from(points).unwrap_or(i16::MAX)
+    }
+    fn widen(self) -> i32 {
+        i32::from(self)
+    }
+}
+
+impl Lane for i32 {
+    const LOWEST: i32 = i32::MIN;
+    fn of(points: i32) -> i32 {
+        points
+    }
+    fn widen(self) -> i32 {
+        self
+    }
+}
+
+/// The full states' edges, numbered so that every edge leads to a higher number.
+struct FullGraph<'a> {
+    edge_start: &'a [u32],
+    edges: &'a [Edge],
+    /// Per edge, its row of points.
+    edge_points: &'a [u32],
+}
+
+/// Which full states have a complete path, and the range row from the start: per principle
+/// and step the most points still to come, then the fewest, negated.
+struct Reach {
+    alive: Vec<bool>,
+    extremes: Vec<i32>,
+}
+
+impl FullGraph<'_> {
+    /// Works backwards from the last state. Each state's range row holds its maxima then its
+    /// negated minima, so both are one running maximum over a row of `T`, which compiles to
+    /// vector code; `T` must hold every sum of points along a path.
+    fn reach<T: Lane>(
+        &self,
+        point_sets: &[i32],
+        width: usize,
+        complete: impl Fn(usize) -> bool,
+    ) -> Reach {
+        let n = self.edge_start.len().saturating_sub(1);
+        let both = 2 * width;
+        let signed_points: Vec<T> = if width == 0 {
+            Vec::new()
+        } else {
+            point_sets
+                .chunks_exact(width)
+                .flat_map(|row| row.iter().copied().chain(row.iter().map(|v| -v)))
+                .map(T::of)
+                .collect()
+        };
+        // Rows of states with no complete path are never read: zero does as well as any value.
+        let mut extremes = vec![T::default(); n * both];
+        let mut alive = vec![false; n];
+        let mut best_row = vec![T::default(); both];
+        for s in (0..n).rev() {
+            let range = self.edge_start[s] as usize..self.edge_start[s + 1] as usize;
+            if range.is_empty() {
+                alive[s] = complete(s);
+                continue;
+            }
+            best_row.fill(T::LOWEST);
+            for (edge, &set) in self.edges[range.clone()]
+                .iter()
+                .zip(&self.edge_points[range])
+            {
+                let to = edge.to as usize;
+                if !alive[to] {
+                    continue;
+                }
+                alive[s] = true;
+                let points = &signed_points[set as usize * both..][..both];
+                let later = &extremes[to * both..][..both];
+                for ((best, &v), &rest) in best_row.iter_mut().zip(points).zip(later) {
+                    *best = (*best).max(v + rest);
+                }
+            }
+            if alive[s] {
+                extremes[s * both..][..both].copy_from_slice(&best_row);
+            }
+        }
+        Reach {
+            extremes: extremes.iter().take(both).map(|v| v.widen()).collect(),
+            alive,
+        }
+    }
+}
+
+/// The most moves on any path between classes, and the number of complete paths from
+/// `start` (saturating). Every move leads to a lower class; a class without moves ends a
+/// complete path if `complete` says so. The full states' edges follow their classes' moves
+/// one for one, so their paths are as many and as long.
+fn class_paths(
+    move_start: &[u32],
+    moves: &[Move],
+    start: u32,
+    complete: impl Fn(usize) -> bool,
+) -> (u32, u128) {
+    let classes = move_start.len().saturating_sub(1);
+    let mut depth = vec![0u32; classes];
+    let mut paths = vec![0u128; classes];
+    for class in 0..classes {
+        let own = &moves[move_start[class] as usize..move_start[class + 1] as usize];
+        if own.is_empty() {
+            paths[class] = u128::from(complete(class));
+            continue;
+        }
+        for m in own {
+            let to = m.to as usize;
+            depth[class] = depth[class].max(depth[to].saturating_add(1));
+            paths[class] = paths[class].saturating_add(paths[to]);
+        }
+    }
+    let longest = depth.into_iter().max().unwrap_or(0);
+    (longest, paths.get(start as usize).copied().unwrap_or(0))
+}
+
 /// Kahn's algorithm. The state graph is acyclic by construction (nodes move forward, or the turn
 /// number is part of the state); a cycle would mean a bug, reported rather than looped on.
 fn topological_order(
@@ -1486,5 +1592,58 @@ fn topological_order(
         Ok(order)
     } else {
         Err(AnalysisError::TooComplex)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 0 → 1 → 3 ends well; 0 → 2 → 4 goes nowhere complete, with larger points.
+    fn diamond() -> (Vec<u32>, Vec<Edge>, Vec<u32>, Vec<i32>) {
+        let edge = |to| Edge {
+            reply: 0,
+            to,
+            gain: 0.0,
+        };
+        (
+            vec![0, 2, 3, 4, 4, 4],
+            vec![edge(1), edge(2), edge(3), edge(4)],
+            vec![0, 1, 2, 2],
+            vec![1, -2, 5, 5, -3, 4],
+        )
+    }
+
+    #[test]
+    fn ranges_count_complete_paths_only_in_either_lane_width() {
+        let (edge_start, edges, edge_points, point_sets) = diamond();
+        let graph = FullGraph {
+            edge_start: &edge_start,
+            edges: &edges,
+            edge_points: &edge_points,
+        };
+        let complete = |s: usize| s == 3;
+        for reach in [
+            graph.reach::<i16>(&point_sets, 2, complete),
+            graph.reach::<i32>(&point_sets, 2, complete),
+        ] {
+            assert_eq!(reach.alive, [true, true, false, true, false]);
+            // Maxima, then negated minima, of the one complete path's sums (-2, 2).
+            assert_eq!(reach.extremes, [-2, 2, 2, -2]);
+        }
+    }
+
+    #[test]
+    fn class_paths_are_counted_and_measured() {
+        let mv = |to| Move {
+            reply: 0,
+            to,
+            row: 0,
+            rules_after: 0,
+        };
+        // Class 0 ends well, 1 does not; 2 leads to both, 3 to 2 twice and to 0.
+        let move_start = [0, 0, 0, 2, 5];
+        let moves = [mv(0), mv(1), mv(2), mv(2), mv(0)];
+        assert_eq!(class_paths(&move_start, &moves, 3, |c| c == 0), (2, 3));
     }
 }
