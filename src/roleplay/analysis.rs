@@ -53,10 +53,10 @@ pub enum AnalysisError {
 /// One possible reply from one state.
 #[derive(Debug, Clone, Copy)]
 pub struct Edge {
-    pub reply: u16,
     pub to: u32,
-    /// The reply's contribution to the total, in total points.
-    pub gain: f64,
+    /// Its points, as a `PointRows` id; also its place in `Analysis::gains`.
+    pub row: u32,
+    pub reply: u16,
 }
 
 /// Accumulates a step's points into arrays indexed by principle and by step, leaving out the
@@ -116,6 +116,8 @@ pub struct Analysis {
     rule_keys: Vec<u64>,
     edge_start: Vec<u32>,
     edges: Vec<Edge>,
+    /// Per row of points, its contribution to the total, in total points.
+    gains: Vec<f64>,
     best: Vec<f64>,
     worst: Vec<f64>,
     /// Per principle, the range over complete paths.
@@ -897,7 +899,6 @@ impl Analysis {
         let mut edges: Vec<Edge> = Vec::with_capacity(moves.len());
         // Until every side is numbered, an edge's target is its side and its place there.
         let mut targets: Vec<(u32, u32)> = Vec::with_capacity(moves.len());
-        let mut edge_rows: Vec<u32> = Vec::with_capacity(moves.len());
         let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
             HashMap::default();
         for side in (0..sides.len()).rev() {
@@ -911,27 +912,20 @@ impl Analysis {
             let node = sides[side];
             let step = ctx.turn(node).map_or(0, |t| t.step);
             let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
+            let effects_here = effects.get(node as usize).map_or(&[][..], Vec::as_slice);
             for &key in keys {
                 side_of.push(side as u32);
                 rule_keys.push(key);
                 edge_start.push(edges.len() as u32);
                 let (seen, done) = (key as u32, (key >> 32) as u32);
                 for m in own {
-                    let Some(effect) = effects
-                        .get(node as usize)
-                        .and_then(|e| e.get(usize::from(m.reply)))
-                    else {
-                        continue;
-                    };
+                    let effect = effects_here
+                        .get(usize::from(m.reply))
+                        .copied()
+                        .unwrap_or_default();
                     let after = effect.apply(seen, done);
                     let to_key = rule_key(m.rules_after, after.before_seen, after.rules_done);
-                    let place = keys_at[m.to as usize].place(to_key);
-                    targets.push((m.to, place as u32));
-                    edges.push(Edge {
-                        reply: m.reply,
-                        to: 0,
-                        gain: 0.0,
-                    });
+                    targets.push((m.to, keys_at[m.to as usize].place(to_key) as u32));
                     let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
                     let row = if decided == 0 {
                         m.row
@@ -955,7 +949,11 @@ impl Analysis {
                             }
                         }
                     };
-                    edge_rows.push(row);
+                    edges.push(Edge {
+                        to: 0,
+                        row,
+                        reply: m.reply,
+                    });
                 }
             }
         }
@@ -966,10 +964,8 @@ impl Analysis {
         drop(targets);
         drop(keys_at);
         let point_sets = rows.rows.as_slice();
-        let edge_points = edge_rows.as_slice();
 
         let n = rule_keys.len();
-        let points_of = |e: usize| rows.row(edge_points[e]);
         let terminal = |s: usize| edge_start[s] == edge_start[s + 1];
         let complete = |s: usize| ctx.ends_at(sides[side_of[s] as usize]);
 
@@ -987,7 +983,6 @@ impl Analysis {
         let full_graph = FullGraph {
             edge_start: &edge_start,
             edges: &edges,
-            edge_points,
         };
         let reach = if u64::from(largest) * u64::from(longest) <= i16::MAX as u64 {
             full_graph.reach::<i16>(point_sets, width, &complete)
@@ -1031,9 +1026,6 @@ impl Analysis {
             .chunks(width.max(1))
             .map(|points| (0..np).map(|k| coeff[k] * f64::from(points[k])).sum())
             .collect();
-        for (edge, &set) in edges.iter_mut().zip(edge_points) {
-            edge.gain = gains[set as usize];
-        }
         let mut best = vec![f64::NEG_INFINITY; n];
         let mut worst = vec![f64::INFINITY; n];
         for s in (0..n).rev() {
@@ -1048,8 +1040,9 @@ impl Analysis {
             for e in &edges[edge_start[s] as usize..edge_start[s + 1] as usize] {
                 let to = e.to as usize;
                 if alive[to] {
-                    best[s] = best[s].max(e.gain + best[to]);
-                    worst[s] = worst[s].min(e.gain + worst[to]);
+                    let gain = gains[e.row as usize];
+                    best[s] = best[s].max(gain + best[to]);
+                    worst[s] = worst[s].min(gain + worst[to]);
                 }
             }
         }
@@ -1070,6 +1063,7 @@ impl Analysis {
             rule_keys,
             edge_start,
             edges,
+            gains,
             best,
             worst,
             principles,
@@ -1084,13 +1078,12 @@ impl Analysis {
         };
         // The extreme totals are computed by walking the extreme paths and scoring them with the
         // same formula as any attempt, so that they match a played attempt to the last digit.
-        let points_of_edge = |e: usize| points_of(e);
-        analysis.best_total = analysis.path_total(&points_of_edge, true);
-        analysis.worst_total = analysis.path_total(&points_of_edge, false);
+        analysis.best_total = analysis.path_total(&rows, true);
+        analysis.worst_total = analysis.path_total(&rows, false);
         Ok(analysis)
     }
 
-    fn path_total<'p>(&self, points_of: &dyn Fn(usize) -> &'p [i32], best: bool) -> f64 {
+    fn path_total(&self, rows: &PointRows, best: bool) -> f64 {
         let np = self.catalogue.principles.len();
         let mut points = vec![0i32; np];
         let mut state = 0usize;
@@ -1103,7 +1096,7 @@ impl Analysis {
                 if !value.is_finite() {
                     continue;
                 }
-                let value = self.edges[e].gain + value;
+                let value = self.gains[self.edges[e].row as usize] + value;
                 let better = match chosen {
                     None => true,
                     Some((_, v)) if best => value > v + 1e-9,
@@ -1114,7 +1107,7 @@ impl Analysis {
                 }
             }
             let Some((e, _)) = chosen else { break };
-            for (p, v) in points.iter_mut().zip(points_of(e)) {
+            for (p, v) in points.iter_mut().zip(rows.row(self.edges[e].row)) {
                 *p += v;
             }
             state = self.edges[e].to as usize;
@@ -1171,8 +1164,8 @@ impl Analysis {
                 let to = e.to as usize;
                 (
                     usize::from(e.reply),
-                    e.gain + self.best[to],
-                    e.gain + self.worst[to],
+                    self.gains[e.row as usize] + self.best[to],
+                    self.gains[e.row as usize] + self.worst[to],
                 )
             })
             .collect()
@@ -1464,8 +1457,6 @@ impl Lane for i32 {
 struct FullGraph<'a> {
     edge_start: &'a [u32],
     edges: &'a [Edge],
-    /// Per edge, its row of points.
-    edge_points: &'a [u32],
 }
 
 /// Which full states have a complete path, and the range row from the start: per principle
@@ -1499,31 +1490,27 @@ impl FullGraph<'_> {
         // Rows of states with no complete path are never read: zero does as well as any value.
         let mut extremes = vec![T::default(); n * both];
         let mut alive = vec![false; n];
-        let mut best_row = vec![T::default(); both];
         for s in (0..n).rev() {
             let range = self.edge_start[s] as usize..self.edge_start[s + 1] as usize;
             if range.is_empty() {
                 alive[s] = complete(s);
                 continue;
             }
-            best_row.fill(T::LOWEST);
-            for (edge, &set) in self.edges[range.clone()]
-                .iter()
-                .zip(&self.edge_points[range])
-            {
+            // Every edge leads to a higher number: the rows after this one are all complete.
+            let (before, after) = extremes.split_at_mut((s + 1) * both);
+            let row = &mut before[s * both..];
+            row.fill(T::LOWEST);
+            for edge in &self.edges[range] {
                 let to = edge.to as usize;
                 if !alive[to] {
                     continue;
                 }
                 alive[s] = true;
-                let points = &signed_points[set as usize * both..][..both];
-                let later = &extremes[to * both..][..both];
-                for ((best, &v), &rest) in best_row.iter_mut().zip(points).zip(later) {
+                let points = &signed_points[edge.row as usize * both..][..both];
+                let later = &after[(to - s - 1) * both..][..both];
+                for ((best, &v), &rest) in row.iter_mut().zip(points).zip(later) {
                     *best = (*best).max(v + rest);
                 }
-            }
-            if alive[s] {
-                extremes[s * both..][..both].copy_from_slice(&best_row);
             }
         }
         Reach {
@@ -1600,27 +1587,21 @@ mod tests {
     use super::*;
 
     /// 0 → 1 → 3 ends well; 0 → 2 → 4 goes nowhere complete, with larger points.
-    fn diamond() -> (Vec<u32>, Vec<Edge>, Vec<u32>, Vec<i32>) {
-        let edge = |to| Edge {
-            reply: 0,
-            to,
-            gain: 0.0,
-        };
+    fn diamond() -> (Vec<u32>, Vec<Edge>, Vec<i32>) {
+        let edge = |to, row| Edge { to, row, reply: 0 };
         (
             vec![0, 2, 3, 4, 4, 4],
-            vec![edge(1), edge(2), edge(3), edge(4)],
-            vec![0, 1, 2, 2],
+            vec![edge(1, 0), edge(2, 1), edge(3, 2), edge(4, 2)],
             vec![1, -2, 5, 5, -3, 4],
         )
     }
 
     #[test]
     fn ranges_count_complete_paths_only_in_either_lane_width() {
-        let (edge_start, edges, edge_points, point_sets) = diamond();
+        let (edge_start, edges, point_sets) = diamond();
         let graph = FullGraph {
             edge_start: &edge_start,
             edges: &edges,
-            edge_points: &edge_points,
         };
         let complete = |s: usize| s == 3;
         for reach in [
