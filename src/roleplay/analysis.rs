@@ -1487,7 +1487,8 @@ impl FullGraph<'_> {
                 .map(T::of)
                 .collect()
         };
-        // Rows of states with no complete path are never read: zero does as well as any value.
+        // An ending's row stays all zeros: nothing more to come. Rows of states with no
+        // complete path are never read.
         let mut extremes = vec![T::default(); n * both];
         let mut alive = vec![false; n];
         for s in (0..n).rev() {
