@@ -4,8 +4,8 @@
 //! the same wherever it is counted.
 
 use crate::scenario::{
-    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reply, Scenario, ScoreItem, StepIdx,
-    TechniqueIdx, Turn,
+    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reaction, Reply, Scenario, ScoreItem,
+    StepIdx, Technique, TechniqueIdx, Turn,
 };
 
 use super::state::{PlayState, TIMEOUT_NODE, shift};
@@ -47,6 +47,13 @@ pub struct Context<'a> {
     pub scenario: &'a Scenario,
     pub catalogue: &'a Catalogue,
     pub persona: PersonaIdx,
+}
+
+/// A part of a reply that moves the customer and scores: one of its techniques, or the
+/// behaviour type's reaction (by its number) to one.
+enum ReplyPart<'a> {
+    Technique(TechniqueIdx, &'a Technique),
+    Reaction(usize, &'a Reaction),
 }
 
 /// Where a step leads.
@@ -131,27 +138,25 @@ impl<'a> Context<'a> {
         let step = turn.step;
         let persona = self.catalogue.persona(self.persona);
         let mut next = *state;
-        let (mut mood, mut trust) = self.reply_change(reply);
 
         Self::score_items(scorer, &reply.score, step, |item| Source::Reply { item });
-        for &t in &reply.techniques {
-            let technique = self.catalogue.technique(t);
-            Self::score_items(scorer, &technique.score, step, |item| Source::Technique {
-                technique: t,
-                item,
-            });
-            if technique.critical {
-                scorer.critical(t);
-            }
-            for (k, reaction) in persona.reactions.iter().enumerate() {
-                if reaction.technique == t {
-                    Self::score_items(scorer, &reaction.score, step, |item| Source::Reaction {
-                        reaction: k,
-                        item,
-                    });
+        let (mut mood, mut trust) = self.reply_parts(reply, |part| match part {
+            ReplyPart::Technique(t, technique) => {
+                Self::score_items(scorer, &technique.score, step, |item| Source::Technique {
+                    technique: t,
+                    item,
+                });
+                if technique.critical {
+                    scorer.critical(t);
                 }
             }
-        }
+            ReplyPart::Reaction(k, reaction) => {
+                Self::score_items(scorer, &reaction.score, step, |item| Source::Reaction {
+                    reaction: k,
+                    item,
+                });
+            }
+        });
         for (k, streak) in persona.streaks.iter().enumerate() {
             if reply.technique_mask & (1u64 << streak.technique) != 0 {
                 next.streaks[k] = state.streaks[k].saturating_add(1).min(streak.at_least);
@@ -222,15 +227,26 @@ impl<'a> Context<'a> {
     /// How much a reply moves the mood and the trust before any streak: its own change, its
     /// techniques' and the behaviour type's reactions to them.
     pub fn reply_change(&self, reply: &Reply) -> (i32, i32) {
+        self.reply_parts(reply, |_| {})
+    }
+
+    /// Shows `visit` the reply's techniques, each followed by the behaviour type's reactions to
+    /// it, and returns the change they make with the reply's own, as `reply_change`: one pass
+    /// for both, as a step needs them.
+    fn reply_parts(&self, reply: &Reply, mut visit: impl FnMut(ReplyPart<'a>)) -> (i32, i32) {
         let persona = self.catalogue.persona(self.persona);
         let mut change = (i32::from(reply.mood), i32::from(reply.trust));
         for &t in &reply.techniques {
             let technique = self.catalogue.technique(t);
             change.0 += i32::from(technique.mood);
             change.1 += i32::from(technique.trust);
-            for reaction in persona.reactions.iter().filter(|r| r.technique == t) {
-                change.0 += i32::from(reaction.mood);
-                change.1 += i32::from(reaction.trust);
+            visit(ReplyPart::Technique(t, technique));
+            for (k, reaction) in persona.reactions.iter().enumerate() {
+                if reaction.technique == t {
+                    change.0 += i32::from(reaction.mood);
+                    change.1 += i32::from(reaction.trust);
+                    visit(ReplyPart::Reaction(k, reaction));
+                }
             }
         }
         change
