@@ -1096,7 +1096,7 @@ impl Analysis {
                 if !value.is_finite() {
                     continue;
                 }
-                let value = self.gains[self.edges[e].row as usize] + value;
+                let value = self.gain(&self.edges[e]) + value;
                 let better = match chosen {
                     None => true,
                     Some((_, v)) if best => value > v + 1e-9,
@@ -1138,6 +1138,11 @@ impl Analysis {
         Some(first as usize + at)
     }
 
+    /// An edge's contribution to the total, in total points.
+    fn gain(&self, edge: &Edge) -> f64 {
+        self.gains.get(edge.row as usize).copied().unwrap_or(0.0)
+    }
+
     /// The total (0–100) for a path's principle points.
     pub fn total(&self, principle_points: &[i32]) -> f64 {
         let sum: f64 = self
@@ -1164,8 +1169,8 @@ impl Analysis {
                 let to = e.to as usize;
                 (
                     usize::from(e.reply),
-                    self.gains[e.row as usize] + self.best[to],
-                    self.gains[e.row as usize] + self.worst[to],
+                    self.gain(e) + self.best[to],
+                    self.gain(e) + self.worst[to],
                 )
             })
             .collect()
@@ -1426,7 +1431,7 @@ impl MergedSides {
 }
 
 /// One lane of a score-range row (see `FullGraph::reach`).
-trait Lane: Copy + Ord + std::ops::Add<Output = Self> + std::ops::Neg<Output = Self> + Default {
+trait Lane: Copy + Ord + std::ops::Add<Output = Self> + Default {
     const LOWEST: Self;
     /// `points`, which the caller has made sure fits.
     fn of(points: i32) -> Self;
