@@ -634,13 +634,51 @@ impl PointRows {
 }
 
 /// The order rules' keys met at one class of customer-side states, in the order met. Most
-/// classes have a single key, kept without a list of its own.
+/// classes have a single key, kept without a list of its own; long lists get an index, since
+/// every edge into the class looks its key up.
 #[derive(Debug, Default)]
 enum Keys {
     #[default]
     None,
     One(u64),
-    Many(Vec<u64>),
+    Few(Vec<u64>),
+    Many(Vec<u64>, KeyIndex),
+}
+
+/// Places in a long `Keys` list by key: open addressing, each slot a place plus one (0 empty),
+/// kept at most half full.
+#[derive(Debug)]
+struct KeyIndex {
+    slots: Vec<u32>,
+}
+
+/// Lists longer than this get a `KeyIndex`: a short scan costs less than hashing.
+const FEW_KEYS: usize = 8;
+
+impl KeyIndex {
+    fn of(keys: &[u64]) -> KeyIndex {
+        let mut index = KeyIndex {
+            slots: vec![0; (4 * keys.len()).next_power_of_two()],
+        };
+        for (place, &key) in keys.iter().enumerate() {
+            let slot = index.slot(keys, key);
+            index.slots[slot] = place as u32 + 1;
+        }
+        index
+    }
+
+    /// The slot holding `key`, or the empty one where it belongs.
+    fn slot(&self, keys: &[u64], key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
+        loop {
+            match self.slots[slot] {
+                0 => return slot,
+                place if keys[place as usize - 1] == key => return slot,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
 }
 
 impl Keys {
@@ -653,13 +691,36 @@ impl Keys {
             }
             Keys::One(first) if *first == key => 0,
             Keys::One(first) => {
-                *self = Keys::Many(vec![*first, key]);
+                *self = Keys::Few(vec![*first, key]);
                 1
             }
-            Keys::Many(keys) => keys.iter().position(|&k| k == key).unwrap_or_else(|| {
-                keys.push(key);
-                keys.len() - 1
-            }),
+            Keys::Few(keys) => match keys.iter().position(|&k| k == key) {
+                Some(place) => place,
+                None => {
+                    keys.push(key);
+                    if keys.len() > FEW_KEYS {
+                        let keys = std::mem::take(keys);
+                        let index = KeyIndex::of(&keys);
+                        *self = Keys::Many(keys, index);
+                    }
+                    // Places never change: the new key is last either way.
+                    self.as_slice().len() - 1
+                }
+            },
+            Keys::Many(keys, index) => {
+                let slot = index.slot(keys, key);
+                match index.slots[slot] {
+                    0 => {
+                        keys.push(key);
+                        index.slots[slot] = keys.len() as u32;
+                        if 2 * keys.len() > index.slots.len() {
+                            *index = KeyIndex::of(keys);
+                        }
+                        keys.len() - 1
+                    }
+                    place => place as usize - 1,
+                }
+            }
         }
     }
 
@@ -667,7 +728,7 @@ impl Keys {
         match self {
             Keys::None => &[],
             Keys::One(key) => std::slice::from_ref(key),
-            Keys::Many(keys) => keys,
+            Keys::Few(keys) | Keys::Many(keys, _) => keys,
         }
     }
 }
@@ -1618,6 +1679,21 @@ mod tests {
             // Maxima, then negated minima, of the one complete path's sums (-2, 2).
             assert_eq!(reach.extremes, [-2, 2, 2, -2]);
         }
+    }
+
+    #[test]
+    fn keys_keep_their_places_as_the_list_grows_an_index() {
+        let mut keys = Keys::default();
+        // Keys that share their low and high bits, as rule keys do, past several regrowths.
+        let key = |i: u64| (i % 7) | (i / 7) << 32;
+        for i in 0..200 {
+            assert_eq!(keys.place(key(i)), i as usize, "new key {i}");
+            for j in [0, i / 2, i] {
+                assert_eq!(keys.place(key(j)), j as usize, "known key {j} after {i}");
+            }
+        }
+        assert!(matches!(keys, Keys::Many(..)));
+        assert_eq!(keys.as_slice(), (0..200).map(key).collect::<Vec<_>>());
     }
 
     #[test]
