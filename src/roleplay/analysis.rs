@@ -691,7 +691,10 @@ impl Keys {
             }
             Keys::One(first) if *first == key => 0,
             Keys::One(first) => {
-                *self = Keys::Few(vec![*first, key]);
+                // Room for every key it holds before it gets an index: one allocation.
+                let mut keys = Vec::with_capacity(FEW_KEYS + 1);
+                keys.extend([*first, key]);
+                *self = Keys::Few(keys);
                 1
             }
             Keys::Few(keys) => match keys.iter().position(|&k| k == key) {
@@ -958,8 +961,6 @@ impl Analysis {
         let mut rule_keys: Vec<u64> = Vec::with_capacity(sides.len());
         let mut edge_start: Vec<u32> = Vec::with_capacity(sides.len() + 1);
         let mut edges: Vec<Edge> = Vec::with_capacity(moves.len());
-        // Until every side is numbered, an edge's target is its side and its place there.
-        let mut targets: Vec<(u32, u32)> = Vec::with_capacity(moves.len());
         let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
             HashMap::default();
         for side in (0..sides.len()).rev() {
@@ -986,7 +987,9 @@ impl Analysis {
                         .unwrap_or_default();
                     let after = effect.apply(seen, done);
                     let to_key = rule_key(m.rules_after, after.before_seen, after.rules_done);
-                    targets.push((m.to, keys_at[m.to as usize].place(to_key) as u32));
+                    // Until every side is numbered, an edge's target is its place among the
+                    // full states of its move's side.
+                    let place = keys_at[m.to as usize].place(to_key) as u32;
                     let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
                     let row = if decided == 0 {
                         m.row
@@ -1011,7 +1014,7 @@ impl Analysis {
                         }
                     };
                     edges.push(Edge {
-                        to: 0,
+                        to: place,
                         row,
                         reply: m.reply,
                     });
@@ -1019,10 +1022,15 @@ impl Analysis {
             }
         }
         edge_start.push(edges.len() as u32);
-        for (edge, &(side, place)) in edges.iter_mut().zip(&targets) {
-            edge.to = full[side as usize].0 + place;
+        // A full state's edges follow its side's moves one for one.
+        for (s, &side) in side_of.iter().enumerate() {
+            let side = side as usize;
+            let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
+            let out = &mut edges[edge_start[s] as usize..edge_start[s + 1] as usize];
+            for (edge, m) in out.iter_mut().zip(own) {
+                edge.to += full[m.to as usize].0;
+            }
         }
-        drop(targets);
         drop(keys_at);
         let point_sets = rows.rows.as_slice();
 
