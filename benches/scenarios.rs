@@ -117,6 +117,15 @@ pub fn generated(turns: usize) -> String {
     s
 }
 
+/// One line of results on standard output. A reader that has gone (`| head`) ends the run
+/// quietly instead of with a panic.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+        std::process::exit(0);
+    }
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -191,13 +200,13 @@ fn main() {
         let one_core = time(5, || states = load_and_analyse(&bundled, every_type, false));
         let all_cores = time(5, || load_and_analyse(&bundled, every_type, true));
         let read_too = time(5, || load_and_analyse(&source.sources(), every_type, true));
-        println!(
+        say(format_args!(
             "bundled set ({} scenarios {label}, {states} states): load + validate + analyse {:.1} ms with the analyses on one core, {:.1} ms on {cores} cores ({:.1} ms reading the files too)",
             library.scenarios.len(),
             one_core.as_secs_f64() * 1e3,
             all_cores.as_secs_f64() * 1e3,
             read_too.as_secs_f64() * 1e3
-        );
+        ));
     }
 
     if runs_part("generated") {
@@ -252,21 +261,21 @@ fn generated_figures() {
         let text = std::str::from_utf8(&file.bytes).expect("UTF-8");
         let parsing = time(runs, || load::parse_scenario(text).expect("parses"));
         per_node.push(elapsed.as_secs_f64() / turns as f64);
-        println!(
+        say(format_args!(
             "generated {turns:>6} turns ({:.1} MB, {states} states): load + validate + analyse {:.1} ms ({:.2} µs per turn; load + validate {:.1} ms, of which RON parse {:.1} ms)",
             file.bytes.len() as f64 / 1e6,
             elapsed.as_secs_f64() * 1e3,
             elapsed.as_secs_f64() * 1e6 / turns as f64,
             loading.as_secs_f64() * 1e3,
             parsing.as_secs_f64() * 1e3
-        );
+        ));
     }
     if let [one_k, _, ten_k, hundred_k] = per_node[..] {
-        println!(
+        say(format_args!(
             "growth: per-turn cost at 10k is {:.2}× and at 100k {:.2}× that at 1k (1.0 = linear)",
             ten_k / one_k,
             hundred_k / one_k
-        );
+        ));
     }
 }
 
@@ -298,9 +307,9 @@ fn simulated_figures(library: &Library, catalogue: &Arc<Catalogue>) {
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    say(format_args!(
         "simulated random attempts (all bundled scenarios × behaviour types, one core): {:.0} attempts/s ({:.1} turns each on average)",
         attempts as f64 / secs,
         turns as f64 / attempts as f64
-    );
+    ));
 }
