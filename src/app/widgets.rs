@@ -69,18 +69,39 @@ pub fn tone(ui: &egui::Ui, good: bool) -> egui::Color32 {
 /// One 0–10 gauge (mood or trust) with the change of the last reply beside it.
 pub fn meter(ui: &mut egui::Ui, label: &str, value: u8, change: i32, higher_is_better: bool) {
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new(label).strong());
+        let height = ui.text_style_height(&egui::TextStyle::Body);
+        // The same room for either label, so that the two gauges' bars line up.
+        ui.allocate_ui_with_layout(
+            egui::vec2(3.0 * height, height),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_width(3.0 * height);
+                ui.label(egui::RichText::new(label).strong());
+            },
+        );
         let fraction = f32::from(value) / 10.0;
         let good = if higher_is_better {
             value >= 5
         } else {
             value <= 5
         };
-        let bar = egui::ProgressBar::new(fraction)
-            .desired_width(ui.available_width().min(220.0) - 60.0)
-            .fill(tone(ui, good).gamma_multiply(0.8))
-            .text(format!("{value}/10"));
-        ui.add(bar);
+        // Drawn like the score bars, with the value beside the bar rather than on it: on a
+        // nearly empty bar the text would sit on the rounded end of the fill.
+        let width = (ui.available_width().min(220.0) - 90.0).max(40.0);
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
+        if value > 0 {
+            let filled = rect.with_max_x(rect.min.x + width * fraction.clamp(0.0, 1.0));
+            painter.rect_filled(filled, 3.0, tone(ui, good).gamma_multiply(0.8));
+        }
+        painter.rect_stroke(
+            rect,
+            3.0,
+            ui.visuals().widgets.noninteractive.bg_stroke,
+            egui::StrokeKind::Inside,
+        );
+        ui.label(format!("{value}/10"));
         if change != 0 {
             let better = (change > 0) == higher_is_better;
             ui.colored_label(tone(ui, better), format!("{change:+}"));
