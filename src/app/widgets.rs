@@ -85,21 +85,15 @@ pub fn meter(ui: &mut egui::Ui, label: &str, value: u8, change: i32, higher_is_b
         } else {
             value <= 5
         };
-        // Drawn like the score bars, with the value beside the bar rather than on it: on a
-        // nearly empty bar the text would sit on the rounded end of the fill.
+        // The value beside the bar rather than on it: on a nearly empty bar the text would
+        // sit on the rounded end of the fill.
         let width = (ui.available_width().min(220.0) - 90.0).max(40.0);
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-        let painter = ui.painter_at(rect);
-        painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
-        if value > 0 {
-            let filled = rect.with_max_x(rect.min.x + width * fraction.clamp(0.0, 1.0));
-            painter.rect_filled(filled, 3.0, tone(ui, good).gamma_multiply(0.8));
-        }
-        painter.rect_stroke(
-            rect,
-            3.0,
-            ui.visuals().widgets.noninteractive.bg_stroke,
-            egui::StrokeKind::Inside,
+        bar(
+            ui,
+            width,
+            fraction,
+            tone(ui, good).gamma_multiply(0.8),
+            None,
         );
         ui.label(format!("{value}/10"));
         if change != 0 {
@@ -107,6 +101,31 @@ pub fn meter(ui: &mut egui::Ui, label: &str, value: u8, change: i32, higher_is_b
             ui.colored_label(tone(ui, better), format!("{change:+}"));
         }
     });
+}
+
+/// A bar one line of text high, filled to `fraction` (0–1), with a mark across it at `mark`.
+fn bar(ui: &mut egui::Ui, width: f32, fraction: f32, fill: egui::Color32, mark: Option<f32>) {
+    let height = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
+    if fraction > 0.0 {
+        let filled = rect.with_max_x(rect.min.x + width * fraction.min(1.0));
+        painter.rect_filled(filled, 3.0, fill);
+    }
+    if let Some(mark) = mark {
+        let x = rect.min.x + width * mark;
+        painter.line_segment(
+            [egui::pos2(x, rect.min.y), egui::pos2(x, rect.max.y)],
+            ui.visuals().widgets.noninteractive.fg_stroke,
+        );
+    }
+    painter.rect_stroke(
+        rect,
+        3.0,
+        ui.visuals().widgets.noninteractive.bg_stroke,
+        egui::StrokeKind::Inside,
+    );
 }
 
 /// A horizontal bar per line of a score card: where the attempt fell between the worst (0) and
@@ -122,32 +141,12 @@ pub fn score_bars(ui: &mut egui::Ui, lines: &[Line], lang: Lang, pass_mark: f64)
                 ui.label(line.name.get(lang));
                 match line.percent {
                     Some(p) => {
-                        let width = 260.0;
-                        let height = ui.text_style_height(&egui::TextStyle::Body);
-                        let (rect, _) =
-                            ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-                        let painter = ui.painter_at(rect);
-                        painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
-                        let filled = rect
-                            .with_max_x(rect.min.x + width * (p as f32 / 100.0).clamp(0.0, 1.0));
-                        painter.rect_filled(
-                            filled,
-                            3.0,
+                        bar(
+                            ui,
+                            260.0,
+                            p as f32 / 100.0,
                             tone(ui, p >= pass_mark).gamma_multiply(0.85),
-                        );
-                        let mark_x = rect.min.x + width * (pass_mark as f32 / 100.0);
-                        painter.line_segment(
-                            [
-                                egui::pos2(mark_x, rect.min.y),
-                                egui::pos2(mark_x, rect.max.y),
-                            ],
-                            ui.visuals().widgets.noninteractive.fg_stroke,
-                        );
-                        painter.rect_stroke(
-                            rect,
-                            3.0,
-                            ui.visuals().widgets.noninteractive.bg_stroke,
-                            egui::StrokeKind::Inside,
+                            Some(pass_mark as f32 / 100.0),
                         );
                         ui.label(format!("{:.0}", p.clamp(0.0, 100.0)));
                     }
