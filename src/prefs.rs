@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::roleplay::Mode;
-use crate::scenario::Lang;
+use crate::scenario::{Lang, as_sentence};
 
 pub const SETTINGS_FILE: &str = "settings.json";
 pub const MIN_TEXT_SCALE: f32 = 0.8;
@@ -64,6 +64,35 @@ pub enum SettingsError {
     },
     #[error("cannot encode settings: {0}")]
     Encode(#[from] serde_json::Error),
+}
+
+impl SettingsError {
+    /// The message shown in the app, in `lang`; the system's own reasons stay as it gives them.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => as_sentence(self),
+            (SettingsError::Read { path, source }, Lang::Zh) => {
+                format!("无法读取设置 {}：{source}", path.display())
+            }
+            (
+                SettingsError::Parse {
+                    path,
+                    line,
+                    column,
+                    message,
+                    kept,
+                },
+                Lang::Zh,
+            ) => format!(
+                "{}:{line}:{column}：设置文件无效（{message}），已改用默认设置，原文件另存为 {kept}",
+                path.display()
+            ),
+            (SettingsError::Write { path, source }, Lang::Zh) => {
+                format!("无法保存设置到 {}：{source}", path.display())
+            }
+            (SettingsError::Encode(e), Lang::Zh) => format!("无法写出设置：{e}"),
+        }
+    }
 }
 
 impl Settings {
@@ -170,9 +199,17 @@ mod tests {
         fs::write(dir.join(SETTINGS_FILE), "{\n  \"lang\": \"fr\"\n}").unwrap();
         let (s, err) = Settings::load(&dir);
         assert_eq!(s.text_scale, 1.0);
-        let msg = err.unwrap().to_string();
+        let err = err.unwrap();
+        let msg = err.to_string();
         assert!(msg.contains("settings.json:2:"), "{msg}");
         assert!(msg.contains("defaults"), "{msg}");
+        // The app shows it in either language, with the same place and the same kept file.
+        let en = err.message(Lang::En);
+        assert!(en.starts_with(|c: char| !c.is_lowercase()), "{en}");
+        let zh = err.message(Lang::Zh);
+        for part in ["settings.json:2:", "默认设置", "settings.json.broken"] {
+            assert!(zh.contains(part), "{part} in {zh}");
+        }
         // The broken file is kept for the user to look at, out of the way of the next save.
         let aside = dir.join(format!("{SETTINGS_FILE}.broken"));
         assert!(msg.contains("settings.json.broken"), "{msg}");

@@ -79,7 +79,9 @@ fn install_fonts(mut contexts: EguiContexts, mut notices: ResMut<Notices>) -> Re
     let bytes = match read_cjk_font() {
         Ok(b) => b,
         Err(e) => {
-            notices.push(format!("{e}; Chinese text will show as boxes"));
+            // Without the font Chinese cannot be drawn, so this notice is English either way.
+            let en = format!("{e}; Chinese text will show as boxes");
+            notices.push(en.clone(), en);
             return Ok(());
         }
     };

@@ -103,10 +103,13 @@ fn start_loading(
                 .collect();
         }
         Err(e) => {
-            notices.push(format!(
-                "cannot read the scenario folder {}: {e}; using the built-in scenarios",
-                folder.dir.display()
-            ));
+            let dir = folder.dir.display();
+            notices.push(
+                format!("无法读取情景文件夹 {dir}（{e}），改用内置情景"),
+                format!(
+                    "Cannot read the scenario folder {dir} ({e}); using the built-in scenarios"
+                ),
+            );
             library.replace(Sources::embedded().load(), "built-in copies".into());
         }
     }

@@ -42,7 +42,7 @@ fn save_when_changed(
         return;
     }
     if let Err(e) = prefs.0.save(&dir.0) {
-        notices.push(e.to_string());
+        notices.push(e.message(Lang::Zh), e.message(Lang::En));
     }
 }
 

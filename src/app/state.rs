@@ -58,15 +58,41 @@ pub struct DataDir(pub PathBuf);
 #[derive(Resource, Debug, Clone)]
 pub struct Prefs(pub Settings);
 
-/// Short messages shown at the bottom of the window (a broken settings file, a failed save).
+/// Short messages shown at the bottom of the window (a broken settings file, a failed save),
+/// newest last.
 #[derive(Resource, Debug, Default)]
-pub struct Notices(pub Vec<String>);
+pub struct Notices(pub Vec<Notice>);
+
+/// One notice in both languages, shown in whichever is chosen when it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Notice {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
 
 impl Notices {
-    pub fn push(&mut self, message: impl Into<String>) {
-        let message = message.into();
-        warn!("{message}");
-        self.0.push(message);
+    pub fn push(&mut self, zh: impl Into<String>, en: impl Into<String>) {
+        let notice = Notice {
+            zh: zh.into(),
+            en: en.into(),
+        };
+        warn!("{}", notice.en);
+        self.0.push(notice);
+    }
+
+    /// Something failed: what, in either language, then the system's own account of why
+    /// (which comes in English only).
+    pub fn failed(&mut self, zh: &str, en: &str, why: impl std::fmt::Display) {
+        self.push(format!("{zh}：{why}"), format!("{en}: {why}"));
     }
 }
 
@@ -224,10 +250,14 @@ pub(super) fn insert(app: &mut App, data_dir: PathBuf, lang: Option<Lang>, recor
     let (mut settings, problem) = Settings::load(&data_dir);
     let mut notices = Notices::default();
     if let Some(p) = problem {
-        notices.push(p.to_string());
+        notices.push(p.message(Lang::Zh), p.message(Lang::En));
     }
     if let Some(p) = &records.problem {
-        notices.push(format!("记录文件无法使用，只能以访客身份练习。 The records cannot be used; practise as a guest. {p}"));
+        notices.failed(
+            "记录文件无法使用，只能以访客身份练习",
+            "The records cannot be used; practise as a guest",
+            p,
+        );
     }
     if let Some(lang) = lang {
         settings.lang = lang;

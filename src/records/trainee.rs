@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::scenario::Lang;
+use crate::scenario::{Lang, as_sentence};
 
 use super::time::Date;
 
@@ -65,13 +65,7 @@ impl TraineeError {
             _ => "班级",
         };
         match (self, lang) {
-            (_, Lang::En) => {
-                let s = self.to_string();
-                let mut c = s.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
-            }
+            (_, Lang::En) => as_sentence(self),
             (TraineeError::EmptyName, Lang::Zh) => "请填写姓名。".into(),
             (TraineeError::TooLong { field, max }, Lang::Zh) => {
                 format!("{}不能超过 {max} 个字符。", field_zh(field))

@@ -2,6 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An error's own message as a sentence on its own: the first letter in capitals.
+pub fn as_sentence(message: impl std::fmt::Display) -> String {
+    let message = message.to_string();
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

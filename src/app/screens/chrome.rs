@@ -133,7 +133,7 @@ fn frame(
         egui::Panel::bottom("notices").show(&mut root, |ui| {
             ui.horizontal_wrapped(|ui| {
                 if let Some(last) = notices.0.last() {
-                    ui.colored_label(ui.visuals().warn_fg_color, last);
+                    ui.colored_label(ui.visuals().warn_fg_color, last.text(lang));
                 }
                 if ui.button(tr(lang, "知道了", "Dismiss")).clicked() {
                     dismiss = true;

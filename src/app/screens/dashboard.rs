@@ -210,14 +210,11 @@ fn handle_actions(
             }
             DashboardAction::Export(format) => {
                 match export(&dashboard, *format, &records, &library, &data_dir.0, lang) {
-                    Ok((path, n)) => notices.push(match lang {
-                        Lang::Zh => format!("已导出 {n} 项到 {}", path.display()),
-                        Lang::En => format!("Exported {n} to {}", path.display()),
-                    }),
-                    Err(e) => notices.push(match lang {
-                        Lang::Zh => format!("导出失败：{e}"),
-                        Lang::En => format!("Export failed: {e}"),
-                    }),
+                    Ok((path, n)) => notices.push(
+                        format!("已导出 {n} 项到 {}", path.display()),
+                        format!("Exported {n} to {}", path.display()),
+                    ),
+                    Err(e) => notices.failed("导出失败", "Export failed", e),
                 }
             }
             DashboardAction::Leave => {

@@ -65,10 +65,10 @@ fn handle(
             }
             ManageAction::MoveTo { trainee, cohort } => db.set_cohort(*trainee, cohort).map(|_| ()),
             ManageAction::AddCohort(cohort) => db.add_cohort(cohort).map(|c| {
-                notices.push(match lang {
-                    Lang::Zh => format!("已新建班级 {}", c.name),
-                    Lang::En => format!("Cohort {} created", c.name),
-                });
+                notices.push(
+                    format!("已新建班级 {}", c.name),
+                    format!("Cohort {} created", c.name),
+                );
                 *forms = ManageForms::default();
             }),
         };

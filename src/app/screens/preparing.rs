@@ -159,7 +159,11 @@ fn handle_start(
                 if let Some(t) = &signed_in.0
                     && let Err(e) = records.db.clear_progress(t.id)
                 {
-                    notices.push(e.to_string());
+                    notices.failed(
+                        "未能清除未完成的练习",
+                        "Cannot clear the unfinished attempt",
+                        e,
+                    );
                 }
                 continue;
             }

@@ -60,7 +60,11 @@ fn handle_actions(
             if let Some(t) = &signed_in.0
                 && let Err(e) = records.db.clear_progress(t.id)
             {
-                notices.push(e.to_string());
+                notices.failed(
+                    "未能清除未完成的练习",
+                    "Cannot clear the unfinished attempt",
+                    e,
+                );
             }
             next.set(Screen::Home);
             continue;
@@ -108,7 +112,11 @@ fn handle_actions(
                 active.clock.elapsed().as_secs(),
             );
             if let Err(e) = records.db.save_progress(&progress) {
-                notices.push(e.to_string());
+                notices.failed(
+                    "未能保存练习进度",
+                    "Cannot save how far the attempt has got",
+                    e,
+                );
             }
         }
     }
@@ -139,9 +147,7 @@ fn record_when_over(
         active.clock.elapsed().as_secs(),
     );
     if let Err(e) = records.db.save_attempt(&record) {
-        notices.push(format!(
-            "成绩未能保存 The attempt could not be recorded: {e}"
-        ));
+        notices.failed("成绩未能保存", "The attempt could not be recorded", e);
     }
 }
 

@@ -8,7 +8,6 @@ use super::{Screen, ViewSet};
 use crate::app::state::{Action, Notices, Prefs, RecordsStore, SignedIn, Unfinished};
 use crate::app::widgets::tr;
 use crate::records::{RecordsError, Trainee};
-use crate::scenario::Lang;
 
 /// What is typed into the registration form, why it was refused, and the trainees to offer.
 #[derive(Resource, Debug, Default)]
@@ -42,7 +41,7 @@ fn read_trainees(
 ) {
     match records.db.trainees(false) {
         Ok(list) => form.trainees = list,
-        Err(e) => notices.push(e.to_string()),
+        Err(e) => notices.failed("无法读取学员名单", "Cannot read the list of trainees", e),
     }
 }
 
@@ -66,10 +65,7 @@ fn handle_actions(
             Action::SignIn(id) => match records.db.trainee(*id) {
                 Ok(t) => t,
                 Err(e) => {
-                    notices.push(match lang {
-                        Lang::Zh => format!("无法登录：{e}"),
-                        Lang::En => format!("Cannot sign in: {e}"),
-                    });
+                    notices.failed("无法登录", "Cannot sign in", e);
                     continue;
                 }
             },
@@ -107,7 +103,11 @@ fn handle_actions(
         unfinished.0 = match records.db.progress(trainee.id) {
             Ok(p) => p,
             Err(e) => {
-                notices.push(e.to_string());
+                notices.failed(
+                    "无法读取上次未完成的练习",
+                    "Cannot read the attempt left unfinished last time",
+                    e,
+                );
                 None
             }
         };
