@@ -244,6 +244,98 @@ fn a_saved_transcript_replays() {
 }
 
 #[test]
+fn analyse_says_when_the_turn_limit_can_end_a_conversation() {
+    let bundled = run(&["analyse", "case2-clutch"]);
+    assert_eq!(bundled.status.code(), Some(0));
+    assert!(
+        !stdout(&bundled).contains("turn limit"),
+        "{}",
+        stdout(&bundled)
+    );
+    // The same case with a limit of 4 replies, which its longer paths go past.
+    let dir = std::env::temp_dir().join(format!("ct-cli-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    std::fs::copy(scenarios.join("catalogue.ron"), dir.join("catalogue.ron")).expect("copy");
+    let case = std::fs::read_to_string(scenarios.join("case2_clutch.ron")).expect("read");
+    let start = "    start: (mood: 3, trust: 3),\n";
+    assert!(case.contains(start), "the case's start line moved");
+    let limited = case.replace(start, &format!("{start}    max_turns: 4,\n"));
+    std::fs::write(dir.join("case2_clutch.ron"), limited).expect("write");
+    let folder = dir.display().to_string();
+    let human = run(&["--scenarios", &folder, "analyse", "case2-clutch"]);
+    assert_eq!(human.status.code(), Some(0), "{}", stdout(&human));
+    assert!(
+        stdout(&human).contains("endings reached: hotline, the turn limit"),
+        "{}",
+        stdout(&human)
+    );
+    let machine = json(&run(&[
+        "--scenarios",
+        &folder,
+        "analyse",
+        "case2-clutch",
+        "--json",
+    ]));
+    let personas = machine.as_array().expect("one object per behaviour type");
+    assert!(
+        personas.iter().all(|p| p["timeout_reachable"] == true),
+        "{machine}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    // As `complaint-trainer analyse … | head -0`: the reader is gone before the first line.
+    let mut child = bin()
+        .args(["analyse", "case2-clutch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn list_speaks_the_chosen_language_in_even_columns() {
+    let zh = stdout(&run(&["--lang", "zh", "list"]));
+    let en = stdout(&run(&["--lang", "en", "list"]));
+    assert!(
+        zh.contains("案例") && zh.contains("最高") && zh.contains("最低"),
+        "{zh}"
+    );
+    assert!(
+        en.contains("role play") && en.contains("best") && !en.contains("最高"),
+        "{en}"
+    );
+    // Every row's best score starts in the same column (a Chinese character is two wide).
+    for text in [&zh, &en] {
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|line| {
+                let label = line
+                    .find(" 100.0")
+                    .or_else(|| line.find("  9"))
+                    .expect("a score");
+                line[..label]
+                    .chars()
+                    .map(|c| if c >= '\u{2e80}' { 2 } else { 1 })
+                    .sum()
+            })
+            .collect();
+        assert!(
+            starts.windows(2).all(|w| w[0] == w[1]),
+            "{starts:?}\n{text}"
+        );
+    }
+}
+
+#[test]
 fn bad_arguments_get_clear_messages_not_panics() {
     for args in [
         vec!["play", "warmup-late-car", "--persona", "grumpy"],

@@ -7,10 +7,11 @@ use serde::Serialize;
 use crate::roleplay::score::round1;
 
 use crate::roleplay::Analysis;
-use crate::scenario::Text;
+use crate::scenario::{Lang, Text};
 
 use super::Env;
 use super::play::find_scenario;
+use super::terminal::t;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -92,28 +93,40 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
     let lang = env.lang;
-    println!("{} — {}", scenario.id, scenario.title.get(lang));
+    say!("{} — {}", scenario.id, scenario.title.get(lang));
     for p in &out {
         let name = catalogue
             .persona_by_id(&p.persona)
             .map(|i| catalogue.persona(i).name.get(lang).to_string())
             .unwrap_or_default();
-        println!(
-            "\n{name}{}: best {:.1}, worst {:.1}, {} paths, {} states",
-            if p.default { " (default)" } else { "" },
+        let (default, colon, best, worst, paths, states, then) = match lang {
+            Lang::Zh => ("（默认）", "：", "最高", "最低", "条路径", "个状态", "，"),
+            Lang::En => (" (default)", ": ", "best", "worst", "paths", "states", ", "),
+        };
+        say!(
+            "\n{name}{}{colon}{best} {:.1}{then}{worst} {:.1}{then}{} {paths}{then}{} {states}",
+            if p.default { default } else { "" },
             p.best,
             p.worst,
             p.paths,
             p.states
         );
-        println!("  endings reached: {}", p.endings.join(", "));
+        let mut reached = p.endings.clone();
+        if p.timeout_reachable {
+            reached.push(t(lang, "轮数上限", "the turn limit").to_string());
+        }
+        say!(
+            "  {}{}",
+            t(lang, "可达结局：", "endings reached: "),
+            reached.join(", ")
+        );
         for r in &p.principles {
             if r.max > r.min {
-                println!("  {:>4} … {:>3}  {}", r.min, r.max, r.name.get(lang));
+                say!("  {:>4} … {:>3}  {}", r.min, r.max, r.name.get(lang));
             }
         }
     }

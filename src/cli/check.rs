@@ -48,12 +48,12 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             warnings,
             diagnostics: &diagnostics,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for d in &diagnostics {
-            println!("{d}");
+            say!("{d}");
         }
-        println!(
+        say!(
             "checked {files} file{}: {scenarios} scenario{} ready, {errors} error{}, {warnings} warning{}",
             plural(files),
             plural(scenarios),

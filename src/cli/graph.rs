@@ -24,6 +24,6 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         Format::Dot => GraphFormat::Dot,
         Format::Mermaid => GraphFormat::Mermaid,
     };
-    print!("{}", render(scenario, catalogue, format, env.lang));
+    say_inline!("{}", render(scenario, catalogue, format, env.lang));
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use crate::roleplay::Analysis;
 use crate::scenario::Text;
 
 use super::Env;
+use super::terminal::{columns, pad, t};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -74,31 +75,43 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        say!("{}", serde_json::to_string_pretty(&entries)?);
     } else {
         let lang = env.lang;
-        for e in &entries {
-            let persona = catalogue
-                .persona_by_id(&e.persona)
-                .map(|p| catalogue.persona(p).name.get(lang).to_string())
-                .unwrap_or_default();
-            let kind = if e.kind == "case" {
-                "case"
-            } else {
-                "role play"
-            };
-            println!(
-                "{:<24} {:<10} {:<10} best {:>5.1}  worst {:>5.1}  {}",
-                e.id,
-                kind,
-                persona,
+        let rows: Vec<(&Entry, &str, String)> = entries
+            .iter()
+            .map(|e| {
+                let kind = if e.kind == "case" {
+                    t(lang, "案例", "case")
+                } else {
+                    t(lang, "角色扮演", "role play")
+                };
+                let persona = catalogue
+                    .persona_by_id(&e.persona)
+                    .map(|p| catalogue.persona(p).name.get(lang).to_string())
+                    .unwrap_or_default();
+                (e, kind, persona)
+            })
+            .collect();
+        // Columns as wide as their widest entry.
+        let id_width = rows.iter().map(|r| columns(&r.0.id)).max().unwrap_or(0);
+        let kind_width = rows.iter().map(|r| columns(r.1)).max().unwrap_or(0);
+        let persona_width = rows.iter().map(|r| columns(&r.2)).max().unwrap_or(0);
+        for (e, kind, persona) in &rows {
+            say!(
+                "{} {} {} {} {:>5.1}  {} {:>5.1}  {}",
+                pad(&e.id, id_width),
+                pad(kind, kind_width),
+                pad(persona, persona_width),
+                t(lang, "最高", "best"),
                 e.best,
+                t(lang, "最低", "worst"),
                 e.worst,
                 e.title.get(lang)
             );
         }
         if entries.is_empty() {
-            println!("no scenarios loaded");
+            say!("{}", t(lang, "没有载入任何情景", "no scenarios loaded"));
         }
     }
     Ok(ExitCode::SUCCESS)

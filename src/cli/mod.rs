@@ -1,5 +1,24 @@
 //! The command line: parses arguments and runs one subcommand; each subcommand has its own file.
 
+/// `println!` for the command's output: when the reader has gone away (`| head`), the
+/// command ends quietly (see `main`) instead of in a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// As `say!`, without the newline, flushed (a prompt waits on the same line).
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        write!(out, $($arg)*)?;
+        out.flush()?
+    }};
+}
+
 mod analyse;
 mod check;
 mod graph;
@@ -180,6 +199,8 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader stopped reading (`| head`): what it wanted has been written.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_PROBLEM)
@@ -187,14 +208,22 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn info(env: &Env) -> anyhow::Result<ExitCode> {
-    println!("complaint-trainer {}", env!("CARGO_PKG_VERSION"));
-    println!("scenarios: {}", env.source.describe());
-    println!("data:      {}", env.data_dir.display());
-    println!(
+    say!("complaint-trainer {}", env!("CARGO_PKG_VERSION"));
+    say!("scenarios: {}", env.source.describe());
+    say!("data:      {}", env.data_dir.display());
+    say!(
         "records:   {}",
         env.data_dir.join(crate::records::DB_FILE).display()
     );
-    println!("language:  {}", env.lang.code());
+    say!("language:  {}", env.lang.code());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! `play` and `replay`: a role play in the terminal, automatic play, and rescoring transcripts.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -244,17 +244,17 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write the transcript to {}", path.display()))?;
     }
     if args.json {
-        println!("{}", result_json(&card, session.transcript())?);
+        say!("{}", result_json(&card, session.transcript())?);
     } else if args.choices.is_some() || args.strategy.is_some() {
         let name = &scenario.customer.name;
         for turn in &session.transcript().turns {
-            println!("{}: “{}”", name.get(env.lang), turn.say.get(env.lang));
-            println!("  → {}", turn.chosen_text.get(env.lang));
+            say!("{}: “{}”", name.get(env.lang), turn.say.get(env.lang));
+            say!("  → {}", turn.chosen_text.get(env.lang));
         }
         if let Some(ending) = &session.transcript().ending {
-            print!("{}", terminal::ending(ending, name, env.lang));
+            say_inline!("{}", terminal::ending(ending, name, env.lang));
         }
-        print!(
+        say_inline!(
             "{}",
             terminal::debrief(&card, &session.transcript().turns, &catalogue, env.lang)
         );
@@ -264,8 +264,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Reads one trimmed line; None at the end of input.
 fn read_line(input: &mut impl BufRead) -> anyhow::Result<Option<String>> {
-    print!("> ");
-    std::io::stdout().flush()?;
+    say_inline!("> ");
     let mut line = String::new();
     if input.read_line(&mut line)? == 0 {
         return Ok(None);
@@ -284,8 +283,8 @@ pub fn interactive(
 ) -> anyhow::Result<Option<Session>> {
     let name = &scenario.customer.name;
     let mode = session.mode();
-    print!("{}", terminal::header(scenario, catalogue, &session, lang));
-    println!(
+    say_inline!("{}", terminal::header(scenario, catalogue, &session, lang));
+    say!(
         "{}",
         t(
             lang,
@@ -298,9 +297,9 @@ pub fn interactive(
         match session.phase() {
             Phase::Ended => {
                 if let Some(ending) = &session.transcript().ending {
-                    print!("{}", terminal::ending(ending, name, lang));
+                    say_inline!("{}", terminal::ending(ending, name, lang));
                 }
-                print!(
+                say_inline!(
                     "{}",
                     terminal::debrief(
                         &session.score(),
@@ -313,7 +312,7 @@ pub fn interactive(
             }
             Phase::Choosing => {
                 if let (true, Some(p)) = (show_prompt, session.prompt()) {
-                    print!("{}", terminal::prompt(p, &session, catalogue, name, lang));
+                    say_inline!("{}", terminal::prompt(p, &session, catalogue, name, lang));
                 }
                 show_prompt = false;
                 let Some(line) = read_line(input)? else {
@@ -334,9 +333,9 @@ pub fn interactive(
                         show_prompt = true;
                     }
                     "h" | "?" => match session.hint() {
-                        Ok(Some(n)) => println!("{} {n}", t(lang, "提示:试试", "Hint: try")),
+                        Ok(Some(n)) => say!("{} {n}", t(lang, "提示:试试", "Hint: try")),
                         Ok(None) => {}
-                        Err(e) => println!("{e}"),
+                        Err(e) => say!("{e}"),
                     },
                     other => match other.parse::<usize>() {
                         Ok(n) => match session.choose(n) {
@@ -346,8 +345,11 @@ pub fn interactive(
                                     continue;
                                 };
                                 if mode == Mode::Practice {
-                                    print!("{}", terminal::feedback(turn, catalogue, name, lang));
-                                    println!(
+                                    say_inline!(
+                                        "{}",
+                                        terminal::feedback(turn, catalogue, name, lang)
+                                    );
+                                    say!(
                                         "{}",
                                         t(
                                             lang,
@@ -356,13 +358,13 @@ pub fn interactive(
                                         )
                                     );
                                 } else if let Some(react) = &turn.react {
-                                    println!("{}: “{}”", name.get(lang), react.get(lang));
+                                    say!("{}: “{}”", name.get(lang), react.get(lang));
                                 }
                                 show_prompt = true;
                             }
-                            Err(e) => println!("{e}"),
+                            Err(e) => say!("{e}"),
                         },
-                        Err(_) => println!(
+                        Err(_) => say!(
                             "{}",
                             t(
                                 lang,
@@ -417,9 +419,9 @@ pub fn replay(env: &Env, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let analysis = Arc::new(Analysis::run(scenario.clone(), catalogue, persona)?);
     let card = crate::roleplay::replay(&transcript, analysis)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&card)?);
+        say!("{}", serde_json::to_string_pretty(&card)?);
     } else {
-        println!(
+        say!(
             "{}: {:.1} / 100, {}",
             transcript.scenario,
             card.total,

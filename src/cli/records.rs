@@ -240,7 +240,7 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                     ..Trainee::default()
                 })
                 .map_err(|e| anyhow!("{e}"))?;
-            println!("{}", t.id);
+            say!("{}", t.id);
         }
         TraineeCommand::List { json, all } => {
             let trainees = db.trainees(*all)?;
@@ -256,14 +256,14 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                         archived: t.archived,
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                say!("{}", serde_json::to_string_pretty(&rows)?);
             } else if trainees.is_empty() {
-                println!(
+                say!(
                     "(no trainees yet; `complaint-trainer trainee add --name NAME` registers one)"
                 );
             } else {
                 for t in &trainees {
-                    println!(
+                    say!(
                         "{:>5}  {}  {}  {}  {}{}",
                         t.id,
                         t.name,
@@ -278,13 +278,13 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
         TraineeCommand::Rename { trainee, name } => {
             let t = db.find_trainee(trainee)?;
             let t = db.rename_trainee(t.id, name).map_err(|e| anyhow!("{e}"))?;
-            println!("{} is now {}", t.id, t.name);
+            say!("{} is now {}", t.id, t.name);
         }
         TraineeCommand::Archive { trainee } | TraineeCommand::Unarchive { trainee } => {
             let archive = matches!(command, TraineeCommand::Archive { .. });
             let t = db.find_trainee(trainee)?;
             let t = db.set_archived(t.id, archive)?;
-            println!(
+            say!(
                 "{} {}",
                 t.label(),
                 if archive {
@@ -303,7 +303,7 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                     .map_or_else(|_| cohort.clone(), |c| c.name)
             };
             let t = db.set_cohort(t.id, &name).map_err(|e| anyhow!("{e}"))?;
-            println!("{} → {}", t.label(), or_dash(&t.cohort));
+            say!("{} → {}", t.label(), or_dash(&t.cohort));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -331,16 +331,14 @@ pub fn cohort(env: &Env, command: &CohortCommand) -> anyhow::Result<ExitCode> {
                     ends: *ends,
                 })
                 .map_err(|e| anyhow!("{e}"))?;
-            println!("{}", c.id);
+            say!("{}", c.id);
         }
         CohortCommand::List { json } => {
             let cohorts = db.cohorts()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&cohorts)?);
+                say!("{}", serde_json::to_string_pretty(&cohorts)?);
             } else if cohorts.is_empty() {
-                println!(
-                    "(no cohorts yet; `complaint-trainer cohort add --name NAME` creates one)"
-                );
+                say!("(no cohorts yet; `complaint-trainer cohort add --name NAME` creates one)");
             } else {
                 for c in &cohorts {
                     let dates = match (c.starts, c.ends) {
@@ -349,7 +347,7 @@ pub fn cohort(env: &Env, command: &CohortCommand) -> anyhow::Result<ExitCode> {
                         (None, Some(e)) => format!("until {e}"),
                         (None, None) => "-".into(),
                     };
-                    println!(
+                    say!(
                         "{:>5}  {}  {}  {}",
                         c.id,
                         c.name,
@@ -454,7 +452,7 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
             };
             config.check().map_err(|e| anyhow!(e))?;
             let queued = db.set_lrs_config(Some(&config))?;
-            println!(
+            say!(
                 "LRS set: {}; {queued} statements queued from earlier attempts",
                 config.endpoint
             );
@@ -462,20 +460,22 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
         LrsCommand::Show => match db.lrs_config()? {
             Some(c) => {
                 let (waiting, sent, error) = db.outbox_status()?;
-                println!(
+                say!(
                     "endpoint:  {}\nusername:  {}\nhome page: {}",
-                    c.endpoint, c.username, c.home_page
+                    c.endpoint,
+                    c.username,
+                    c.home_page
                 );
-                println!("queued:    {waiting}\nsent:      {sent}");
+                say!("queued:    {waiting}\nsent:      {sent}");
                 if let Some(e) = error {
-                    println!("last error: {e}");
+                    say!("last error: {e}");
                 }
             }
-            None => println!("no LRS is set up; `complaint-trainer records lrs set` sets one"),
+            None => say!("no LRS is set up; `complaint-trainer records lrs set` sets one"),
         },
         LrsCommand::Clear => {
             db.set_lrs_config(None)?;
-            println!("LRS forgotten; queued statements are kept");
+            say!("LRS forgotten; queued statements are kept");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -489,9 +489,12 @@ fn sync(env: &Env, timeout: Duration) -> anyhow::Result<ExitCode> {
         );
     };
     let report = sync_once(&db, &config, timeout, true)?;
-    println!(
+    say!(
         "sent {}, already in the store {}, failed {}, still queued {}",
-        report.sent, report.already_there, report.failed, report.waiting
+        report.sent,
+        report.already_there,
+        report.failed,
+        report.waiting
     );
     if let Some(e) = &report.last_error {
         eprintln!("last error: {e}");
@@ -507,7 +510,7 @@ fn check(env: &Env) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
     db.integrity_check()?;
     let (waiting, sent, _) = db.outbox_status()?;
-    println!(
+    say!(
         "ok: {} trainees, {} cohorts, {} attempts, {waiting} statements queued, {sent} sent",
         db.trainees(true)?.len(),
         db.cohorts()?.len(),
