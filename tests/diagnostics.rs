@@ -163,3 +163,42 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// The authors' guide lists every code with the meaning `check` gives it, in its own language.
+#[test]
+fn the_authoring_guides_list_every_code_as_check_sums_it_up() {
+    use complaint_trainer::scenario::Lang;
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for (file, lang, warning) in [
+        ("AUTHORING.md", Lang::En, "warning: "),
+        ("AUTHORING.zh.md", Lang::Zh, "警告："),
+    ] {
+        let guide = std::fs::read_to_string(scenarios.join(file)).expect(file);
+        let rows: Vec<(&str, &str)> = guide
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line
+                    .trim()
+                    .strip_prefix('|')?
+                    .strip_suffix('|')?
+                    .split('|')
+                    .collect();
+                match cells[..] {
+                    [code, meaning] if code.trim().starts_with("CT") => {
+                        Some((code.trim(), meaning.trim()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        assert_eq!(rows.len(), Code::ALL.len(), "{file}: one row per code");
+        for code in Code::ALL {
+            let meaning = rows
+                .iter()
+                .find(|(c, _)| *c == code.as_str())
+                .map(|(_, m)| m.trim_start_matches(warning))
+                .unwrap_or_else(|| panic!("{file} does not list {code}"));
+            assert_eq!(meaning, code.summary(lang), "{file}, {code}");
+        }
+    }
+}

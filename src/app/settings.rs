@@ -165,7 +165,7 @@ fn problems_view(
                 let mut any = false;
                 for d in library.problems() {
                     any = true;
-                    ui.label(egui::RichText::new(d.to_string()).monospace());
+                    ui.label(egui::RichText::new(d.in_lang(lang)).monospace());
                 }
                 if !any {
                     ui.label(tr(lang, "没有问题。", "No problems."));

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::roleplay::checks::diagnose;
-use crate::scenario::{Diagnostic, Sources};
+use crate::scenario::{Diagnostic, Lang, Sources};
 
 use super::{EXIT_PROBLEM, Env};
 
@@ -51,15 +51,20 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for d in &diagnostics {
-            say!("{d}");
+            say!("{}", d.in_lang(env.lang));
         }
-        say!(
-            "checked {files} file{}: {scenarios} scenario{} ready, {errors} error{}, {warnings} warning{}",
-            plural(files),
-            plural(scenarios),
-            plural(errors),
-            plural(warnings)
-        );
+        match env.lang {
+            Lang::Zh => say!(
+                "已检查 {files} 个文件：{scenarios} 个情景可用，{errors} 个错误，{warnings} 个警告"
+            ),
+            Lang::En => say!(
+                "checked {files} file{}: {scenarios} scenario{} ready, {errors} error{}, {warnings} warning{}",
+                plural(files),
+                plural(scenarios),
+                plural(errors),
+                plural(warnings)
+            ),
+        }
     }
     Ok(if errors > 0 {
         ExitCode::from(EXIT_PROBLEM)

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::Lang;
+
 /// A diagnostic's stable code. The numbers never change meaning; new checks get new numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Code {
@@ -135,6 +137,70 @@ impl Code {
         }
     }
 
+    /// What the code means, in a few words (the table in `scenarios/AUTHORING.md`).
+    pub fn summary(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Code::Syntax => ("RON 语法错误", "RON syntax error"),
+            Code::UnknownField => (
+                "未知字段（常常是拼写错误）",
+                "unknown field (often a misspelling)",
+            ),
+            Code::MissingField => ("缺少字段", "missing field"),
+            Code::DuplicateField => ("同一字段写了两次", "field given twice"),
+            Code::WrongValue => (
+                "值的类型不对（该写数字的地方写了文字、未知的枚举值，等等）",
+                "wrong kind of value (text for a number, unknown variant, …)",
+            ),
+            Code::NotUtf8 => ("文件不是 UTF-8 编码", "the file is not UTF-8"),
+            Code::TooLarge => ("文件太大", "the file is too large"),
+            Code::TooDeep => ("嵌套层数太深", "nesting too deep"),
+            Code::Unreadable => ("无法读取文件", "the file cannot be read"),
+            Code::DuplicateId => ("两个条目的 id 相同", "two items share an id"),
+            Code::UnknownNode => ("未知节点", "unknown node"),
+            Code::UnknownTechnique => ("未知技巧", "unknown technique"),
+            Code::UnknownPrinciple => ("未知处理原则", "unknown principle"),
+            Code::UnknownPersona => ("未知客户类型", "unknown behaviour type"),
+            Code::UnknownFactOrFlag => ("未声明的事实或标记", "undeclared fact or flag"),
+            Code::UnknownStep => ("未知处理步骤", "unknown handling step"),
+            Code::MissingTranslation => ("缺少翻译", "missing translation"),
+            Code::OutOfBounds => ("数值超出范围", "number out of range"),
+            Code::EmptyList => ("必须有内容的列表是空的", "empty list where one is needed"),
+            Code::UnreachableNode => ("没有任何路径能到达的节点", "node that no path reaches"),
+            Code::DeadEnd => ("死路：没有回应的回合", "dead end: a turn without replies"),
+            Code::LoopWithoutExit => ("走不出去的循环", "loop with no way out"),
+            Code::EndingNeverReached => (
+                "任何一次演练都到达不了的结局",
+                "ending that no play reaches",
+            ),
+            Code::NoReplyAvailable => (
+                "所有回应都因条件不成立而被隐藏的回合",
+                "a turn where every reply is hidden by its condition",
+            ),
+            Code::TooComplex => ("状态太多，无法分析", "too many states to analyse"),
+            Code::NoCatalogue => (
+                "情景文件旁边没有 catalogue.ron",
+                "no catalogue.ron beside the scenarios",
+            ),
+            Code::DuplicateScenario => (
+                "两个文件使用了同一个情景 id",
+                "two files share a scenario id",
+            ),
+            Code::SingleReply => ("只有一条回应的回合", "a turn with only one reply"),
+            Code::SuspectTranslation => (
+                "中文文字里没有汉字，或英文文字里夹有中文",
+                "a Chinese text without Chinese characters, or Chinese in English text",
+            ),
+            Code::SameTechniques => (
+                "同一回合中有两条回应所用的技巧完全相同",
+                "two replies of a turn with the same techniques",
+            ),
+        };
+        match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn severity(self) -> Severity {
         match self {
             Code::SingleReply | Code::SuspectTranslation | Code::SameTechniques => {
@@ -208,6 +274,24 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// As `Display`; in Chinese the code's meaning comes first, since the messages, which
+    /// quote the file's own ids and fields, are in English.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => format!(
+                "{}:{}:{}: {}[{}] {}：{}",
+                self.file,
+                self.line,
+                self.col,
+                self.severity.as_str(),
+                self.code,
+                self.code.summary(Lang::Zh),
+                self.message
+            ),
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -261,6 +345,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_code_is_summed_up_in_both_languages() {
+        for code in Code::ALL {
+            let (zh, en) = (code.summary(Lang::Zh), code.summary(Lang::En));
+            assert!(zh.chars().any(|c| c >= '\u{4e00}'), "{code}: {zh}");
+            assert!(
+                !en.is_empty() && !en.chars().any(|c| c >= '\u{2e80}'),
+                "{code}: {en}"
+            );
+        }
+    }
+
+    #[test]
     fn codes_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
@@ -280,5 +376,10 @@ mod tests {
             path: None,
         };
         assert_eq!(d.to_string(), "a.ron:3:7: error[CT011]: no node `x`");
+        assert_eq!(d.in_lang(Lang::En), d.to_string());
+        assert_eq!(
+            d.in_lang(Lang::Zh),
+            "a.ron:3:7: error[CT011] 未知节点：no node `x`"
+        );
     }
 }
