@@ -15,6 +15,24 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run the binary")
 }
 
+/// Runs the binary with `typed` as what the user types.
+fn typed_into(args: &[&str], typed: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(typed)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -168,8 +186,8 @@ fn best_passes_and_worst_fails() {
 
 #[test]
 fn interactive_play_reads_numbers_from_stdin() {
-    let mut child = bin()
-        .args([
+    let out = typed_into(
+        &[
             "--lang",
             "en",
             "play",
@@ -178,19 +196,9 @@ fn interactive_play_reads_numbers_from_stdin() {
             "3",
             "--mode",
             "assessment",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"banana\n9\nh\n1\n1\n1\n1\n1\n1\n1\n1\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+        ],
+        b"banana\n9\nh\n1\n1\n1\n1\n1\n1\n1\n1\n",
+    );
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Type a reply's number"), "{text}");
@@ -200,6 +208,35 @@ fn interactive_play_reads_numbers_from_stdin() {
         "{text}"
     );
     assert!(text.contains("Total"), "{text}");
+}
+
+#[test]
+fn interactive_play_in_chinese_reads_as_chinese() {
+    // A wrong number first, then the best replies, each followed by Enter past the coaching.
+    let out = typed_into(
+        &["--lang", "zh", "play", "warmup-late-car", "--seed", "3"],
+        b"9\n1\n\n3\n\n2\n\n3\n\n3\n\n2\n\n",
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for part in [
+        "顾客：赵女士",
+        "输入编号选择回应；h 提示（练习模式）；l 切换语言；q 退出。",
+        "请输入 1 到 4 之间的编号",
+        "[第 1 回合] 不满",
+        "赵女士：“说好的五点交车",
+        "回车继续；r 重做这一回合。",
+        "（及格线 80）— 通过",
+        "处理原则：",
+    ] {
+        assert!(text.contains(part), "{part} in\n{text}");
+    }
+    // The supervisor's question after the customer has gone is narration, not her line.
+    assert!(
+        text.lines().any(|l| l.starts_with("（顾客离开后")),
+        "{text}"
+    );
+    assert!(!text.contains("赵女士：“（"), "{text}");
 }
 
 #[test]

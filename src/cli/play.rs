@@ -16,7 +16,7 @@ use crate::roleplay::{
 };
 use crate::scenario::{Catalogue, Lang, Library, Scenario};
 
-use super::terminal::{self, t};
+use super::terminal::{self, label, t};
 use super::{EXIT_PROBLEM, Env};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -248,7 +248,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     } else if args.choices.is_some() || args.strategy.is_some() {
         let name = &scenario.customer.name;
         for turn in &session.transcript().turns {
-            say!("{}: “{}”", name.get(env.lang), turn.say.get(env.lang));
+            say!("{}", terminal::said(name, &turn.say, env.lang));
             say!("  → {}", turn.chosen_text.get(env.lang));
         }
         if let Some(ending) = &session.transcript().ending {
@@ -288,7 +288,7 @@ pub fn interactive(
         "{}",
         t(
             lang,
-            "输入编号选择回应;h 提示(练习模式);l 切换语言;q 退出。",
+            "输入编号选择回应；h 提示（练习模式）；l 切换语言；q 退出。",
             "Type a number to reply; h for a hint (practice); l to switch language; q to quit."
         )
     );
@@ -320,7 +320,7 @@ pub fn interactive(
                         "{}",
                         t(
                             lang,
-                            "输入结束,演练未完成。",
+                            "输入结束，演练未完成。",
                             "Input ended before the role play finished."
                         )
                     );
@@ -333,9 +333,9 @@ pub fn interactive(
                         show_prompt = true;
                     }
                     "h" | "?" => match session.hint() {
-                        Ok(Some(n)) => say!("{} {n}", t(lang, "提示:试试", "Hint: try")),
+                        Ok(Some(n)) => say!("{}{n}", label(lang, "提示：试试", "Hint: try")),
                         Ok(None) => {}
-                        Err(e) => say!("{e}"),
+                        Err(e) => say!("{}", e.message(lang)),
                     },
                     other => match other.parse::<usize>() {
                         Ok(n) => match session.choose(n) {
@@ -353,22 +353,22 @@ pub fn interactive(
                                         "{}",
                                         t(
                                             lang,
-                                            "回车继续;r 重做这一轮。",
+                                            "回车继续；r 重做这一回合。",
                                             "Enter to continue; r to try this turn again."
                                         )
                                     );
                                 } else if let Some(react) = &turn.react {
-                                    say!("{}: “{}”", name.get(lang), react.get(lang));
+                                    say!("{}", terminal::said(name, react, lang));
                                 }
                                 show_prompt = true;
                             }
-                            Err(e) => say!("{e}"),
+                            Err(e) => say!("{}", e.message(lang)),
                         },
                         Err(_) => say!(
                             "{}",
                             t(
                                 lang,
-                                "请输入回应编号,或 h / l / q。",
+                                "请输入回应编号，或 h / l / q。",
                                 "Type a reply's number, or h / l / q."
                             )
                         ),
@@ -381,7 +381,7 @@ pub fn interactive(
                         "{}",
                         t(
                             lang,
-                            "输入结束,演练未完成。",
+                            "输入结束，演练未完成。",
                             "Input ended before the role play finished."
                         )
                     );

@@ -4,7 +4,33 @@ use std::fmt::Write as _;
 
 use crate::roleplay::session::{EndingRecord, Prompt, TurnRecord};
 use crate::roleplay::{Mode, ScoreCard, Session};
-use crate::scenario::{Catalogue, Lang, Scenario, Text};
+use crate::scenario::{Catalogue, Lang, Scenario, Text, is_narration};
+
+/// A label and its colon: `顾客：` or `Customer: `.
+pub fn label(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{zh}："),
+        Lang::En => format!("{en}: "),
+    }
+}
+
+/// A line the customer says, after their name; narration (a line in brackets) on its own.
+pub fn said(name: &Text, line: &Text, lang: Lang) -> String {
+    let line = line.get(lang);
+    if is_narration(line) {
+        line.to_string()
+    } else {
+        format!("{}“{line}”", label(lang, name.get(lang), name.get(lang)))
+    }
+}
+
+/// "第 3 回合" or "Turn 3" (`turn` counted from 0).
+fn turn_number(lang: Lang, turn: u32) -> String {
+    match lang {
+        Lang::Zh => format!("第 {} 回合", turn + 1),
+        Lang::En => format!("Turn {}", turn + 1),
+    }
+}
 
 /// Picks the language of a pair of UI strings.
 pub fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
@@ -42,18 +68,18 @@ pub fn header(scenario: &Scenario, catalogue: &Catalogue, session: &Session, lan
     let _ = writeln!(out, "{}", scenario.summary.get(lang));
     let _ = writeln!(
         out,
-        "{}: {} · {}: {} · {}: {}",
-        t(lang, "顾客", "Customer"),
+        "{}{} · {}{} · {}{}",
+        label(lang, "顾客", "Customer"),
         scenario.customer.name.get(lang),
-        t(lang, "车辆", "Car"),
+        label(lang, "车辆", "Car"),
         scenario.customer.car.get(lang),
-        t(lang, "类型", "Type"),
+        label(lang, "客户类型", "Behaviour type"),
         persona.name.get(lang)
     );
     let _ = writeln!(
         out,
-        "{}: {}",
-        t(lang, "投诉", "Complaint"),
+        "{}{}",
+        label(lang, "投诉", "Complaint"),
         scenario.customer.complaint.get(lang)
     );
     let mode = match session.mode() {
@@ -62,9 +88,9 @@ pub fn header(scenario: &Scenario, catalogue: &Catalogue, session: &Session, lan
     };
     let _ = writeln!(
         out,
-        "{}: {mode} · {}: {}",
-        t(lang, "模式", "Mode"),
-        t(lang, "随机种子", "seed"),
+        "{}{mode} · {}{}",
+        label(lang, "模式", "Mode"),
+        label(lang, "随机种子", "seed"),
         session.seed()
     );
     out
@@ -79,17 +105,16 @@ pub fn prompt(
 ) -> String {
     let state = session.state();
     let mut out = String::new();
+    let turn = turn_number(lang, prompt.turn);
     let _ = writeln!(
         out,
-        "\n[{} {}] {} {}   {} {}",
-        t(lang, "第", "Turn"),
-        prompt.turn + 1,
-        t(lang, "情绪", "anger"),
+        "\n[{turn}] {} {}   {} {}",
+        t(lang, "不满", "anger"),
         meter(state.mood),
         t(lang, "信任", "trust"),
         meter(state.trust)
     );
-    let _ = writeln!(out, "{}: “{}”", name.get(lang), prompt.say.get(lang));
+    let _ = writeln!(out, "{}", said(name, &prompt.say, lang));
     for (i, offered) in prompt.offered.iter().enumerate() {
         let labels = if session.mode() == Mode::Practice {
             let names: Vec<&str> = offered
@@ -117,7 +142,7 @@ fn principle_name<'a>(catalogue: &'a Catalogue, id: &str, lang: Lang) -> &'a str
 pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lang) -> String {
     let mut out = String::new();
     if let Some(react) = &turn.react {
-        let _ = writeln!(out, "{}: “{}”", name.get(lang), react.get(lang));
+        let _ = writeln!(out, "{}", said(name, react, lang));
     }
     for e in &turn.events {
         let sign = if e.points >= 0 { "+" } else { "" };
@@ -132,20 +157,20 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
     if let Some(better) = &turn.better_text {
         let _ = writeln!(
             out,
-            "  {}: {}",
-            t(lang, "更好的回应", "A better reply"),
+            "  {}{}",
+            label(lang, "更好的回应", "A better reply"),
             better.get(lang)
         );
     }
     if let Some(esc) = &turn.escalation {
-        let _ = writeln!(out, "  ! {}: {esc}", t(lang, "投诉升级", "Escalation"));
+        let _ = writeln!(out, "  ! {}{esc}", label(lang, "投诉升级", "Escalation"));
     }
     out
 }
 
 pub fn ending(ending: &EndingRecord, name: &Text, lang: Lang) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n{}: “{}”", name.get(lang), ending.say.get(lang));
+    let _ = writeln!(out, "\n{}", said(name, &ending.say, lang));
     let _ = writeln!(
         out,
         "══ {} · {} ══",
@@ -168,14 +193,18 @@ pub fn debrief(
     } else {
         t(lang, "未通过", "NOT PASSED")
     };
-    let _ = writeln!(
-        out,
-        "\n{} {:.1} / 100 ({} {:.0}) — {verdict}",
-        t(lang, "总分", "Total"),
-        card.total,
-        t(lang, "及格线", "pass mark"),
-        card.pass_mark
-    );
+    let _ = match lang {
+        Lang::Zh => writeln!(
+            out,
+            "\n总分 {:.1} / 100（及格线 {:.0}）— {verdict}",
+            card.total, card.pass_mark
+        ),
+        Lang::En => writeln!(
+            out,
+            "\nTotal {:.1} / 100 (pass mark {:.0}) — {verdict}",
+            card.total, card.pass_mark
+        ),
+    };
     let _ = writeln!(
         out,
         "{} {:.1} · {} {:.1}",
@@ -184,23 +213,31 @@ pub fn debrief(
         t(lang, "最低", "worst"),
         card.worst_possible
     );
-    let _ = writeln!(out, "\n{}:", t(lang, "处理原则", "Handling principles"));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        label(lang, "处理原则", "Handling principles").trim_end()
+    );
     for line in &card.principles {
         match line.percent {
             Some(p) => {
                 let _ = writeln!(out, "  {:>5.1}%  {}", p, line.name.get(lang));
             }
             None => {
-                let _ = writeln!(
-                    out,
-                    "     —    {} ({})",
-                    line.name.get(lang),
-                    t(lang, "本情景未涉及", "not tested here")
-                );
+                let _ = match lang {
+                    Lang::Zh => writeln!(out, "     —    {}（本情景未涉及）", line.name.get(lang)),
+                    Lang::En => {
+                        writeln!(out, "     —    {} (not tested here)", line.name.get(lang))
+                    }
+                };
             }
         }
     }
-    let _ = writeln!(out, "\n{}:", t(lang, "处理步骤", "Handling steps"));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        label(lang, "处理步骤", "Handling steps").trim_end()
+    );
     for line in &card.steps {
         match line.percent {
             Some(p) => {
@@ -214,19 +251,19 @@ pub fn debrief(
     if !card.critical.is_empty() {
         let _ = writeln!(
             out,
-            "\n{}:",
-            t(
+            "\n{}",
+            label(
                 lang,
-                "严重错误(不计入平均,直接判为未通过)",
+                "严重错误（不计入平均，直接判为未通过）",
                 "Critical errors (not averaged away; the attempt fails)"
             )
+            .trim_end()
         );
         for c in &card.critical {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
-                t(lang, "第", "turn"),
-                c.turn + 1,
+                "  {}{}",
+                label(lang, &turn_number(lang, c.turn), &turn_number(lang, c.turn)),
                 c.name.get(lang)
             );
         }
@@ -235,19 +272,23 @@ pub fn debrief(
     if !missed.is_empty() {
         let _ = writeln!(
             out,
-            "\n{}:",
-            t(
+            "\n{}",
+            label(
                 lang,
                 "可以做得更好的地方",
                 "Where a better reply was available"
             )
+            .trim_end()
         );
         for turn in missed {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
-                t(lang, "第", "turn"),
-                turn.turn + 1,
+                "  {}{}",
+                label(
+                    lang,
+                    &turn_number(lang, turn.turn),
+                    &turn_number(lang, turn.turn)
+                ),
                 turn.chosen_text.get(lang)
             );
             if let Some(better) = &turn.better_text {
@@ -256,9 +297,13 @@ pub fn debrief(
             for e in turn.events.iter().filter(|e| e.points < 0) {
                 let _ = writeln!(
                     out,
-                    "      {} {}: {}",
+                    "      {} {}{}",
                     e.points,
-                    principle_name(catalogue, &e.principle, lang),
+                    label(
+                        lang,
+                        principle_name(catalogue, &e.principle, lang),
+                        principle_name(catalogue, &e.principle, lang)
+                    ),
                     e.why.get(lang)
                 );
             }

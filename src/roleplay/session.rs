@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::scenario::{NodeKind, Outcome, Text};
+use crate::scenario::{Lang, NodeKind, Outcome, Text};
 
 use super::analysis::Analysis;
 use super::score::{CriticalError, EventScorer, ScoreCard, ScoreEvent};
@@ -42,6 +42,24 @@ pub enum SessionError {
     WrongPhase(&'static str),
     #[error("hints and retries are for practice mode; this is an assessment")]
     NotInPractice,
+}
+
+impl SessionError {
+    /// The message for the trainee, in `lang` (an error in the program's own use of the session
+    /// keeps its English detail).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (SessionError::NoSuchChoice { shown }, Lang::Zh) => {
+                format!("请输入 1 到 {shown} 之间的编号")
+            }
+            (SessionError::ReplyNotOffered(id), Lang::Zh) => format!("这一回合没有回应 `{id}`"),
+            (SessionError::WrongPhase(why), Lang::Zh) => format!("现在不能这样做：{why}"),
+            (SessionError::NotInPractice, Lang::Zh) => {
+                "提示和重做只用于练习模式；现在是考核。".to_string()
+            }
+        }
+    }
 }
 
 /// Where the session is.

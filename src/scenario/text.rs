@@ -2,6 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A line in brackets, such as "(After the customer leaves, your manager asks…)", sets the
+/// scene rather than being said by anyone.
+pub fn is_narration(said: &str) -> bool {
+    let t = said.trim();
+    (t.starts_with('(') && t.ends_with(')')) || (t.starts_with('（') && t.ends_with('）'))
+}
+
 /// An error's own message as a sentence on its own: the first letter in capitals.
 pub fn as_sentence(message: impl std::fmt::Display) -> String {
     let message = message.to_string();

@@ -14,7 +14,7 @@ use crate::app::state::{Action, ActiveAttempt, Attempt, Notices, RecordsStore, S
 use crate::app::widgets::{clock_text, fit_lines, meter, tone, tr, wrapped_label};
 use crate::records::{progress_of_session, record_of_session};
 use crate::roleplay::{Mode, Phase};
-use crate::scenario::{Catalogue, Lang};
+use crate::scenario::{Catalogue, Lang, is_narration};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::RolePlay), tick_every_second);
@@ -416,13 +416,6 @@ fn conversation(ui: &mut egui::Ui, active: &ActiveAttempt, catalogue: &Catalogue
                 _ => {}
             }
         });
-}
-
-/// A line in brackets, such as "(After the customer leaves, your manager asks…)", sets the
-/// scene rather than being said by anyone.
-pub fn is_narration(said: &str) -> bool {
-    let t = said.trim();
-    (t.starts_with('(') && t.ends_with(')')) || (t.starts_with('（') && t.ends_with('）'))
 }
 
 /// One speech bubble: the customer's on the left, the trainee's on the right (with the
