@@ -400,7 +400,7 @@ fn app_on(dir: &std::path::Path) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
     let records = RecordsStore::open(dir);
-    assert_eq!(records.problem, None);
+    assert!(records.problem.is_none(), "{:?}", records.problem);
     app::add_logic(&mut app, dir.to_path_buf(), Some(Lang::En), records);
     app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
     app.update();
@@ -609,6 +609,14 @@ fn with_unusable_records_the_trainer_area_stays_closed() {
     app::add_logic(&mut app, dir.clone(), Some(Lang::En), records);
     app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
     app.update();
+    // The reason is told in either language, the file's state included.
+    let notices = &app.world().resource::<app::Notices>().0;
+    assert!(
+        notices.iter().any(|n| n.zh.starts_with("记录文件无法使用")
+            && n.zh.contains("记录文件已损坏")
+            && n.en.contains("the records file is damaged")),
+        "{notices:?}"
+    );
     send(&mut app, Action::OpenDashboard);
     assert!(!app.world().resource::<TrainerGate>().open);
     assert_eq!(screen(&app), Screen::SignIn);

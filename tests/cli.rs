@@ -406,3 +406,40 @@ fn data_dir_is_global() {
     assert!(stdout(&before).contains("/tmp/ct-data"));
     assert_eq!(before.stdout, after.stdout);
 }
+
+#[test]
+fn records_errors_are_told_in_the_chosen_language() {
+    let dir = std::env::temp_dir().join(format!("ct-cli-records-{}", std::process::id()));
+    let data = dir.display().to_string();
+    for (lang, unknown, empty) in [
+        ("zh", "错误：没有学员 `99`", "错误：请填写姓名。"),
+        ("en", "error: no trainee `99`", "error: the name is empty"),
+    ] {
+        let rename = run(&[
+            "--data-dir",
+            &data,
+            "--lang",
+            lang,
+            "trainee",
+            "rename",
+            "99",
+            "--name",
+            "x",
+        ]);
+        assert_eq!(rename.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&rename.stderr).trim(), unknown);
+        let add = run(&[
+            "--data-dir",
+            &data,
+            "--lang",
+            lang,
+            "trainee",
+            "add",
+            "--name",
+            " ",
+        ]);
+        assert_eq!(add.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&add.stderr).trim(), empty);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

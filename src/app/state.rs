@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 
 use crate::prefs::Settings;
-use crate::records::{Db, InProgress, Trainee};
-use crate::roleplay::{Mode, Session};
+use crate::records::{Db, InProgress, RecordsError, Trainee};
+use crate::roleplay::{Mode, Session, SessionError};
 use crate::scenario::{Diagnostic, Lang, Library, Scenario};
 
 /// What a view asks for. Views never change the core state themselves.
@@ -89,10 +89,12 @@ impl Notices {
         self.0.push(notice);
     }
 
-    /// Something failed: what, in either language, then the system's own account of why
-    /// (which comes in English only).
-    pub fn failed(&mut self, zh: &str, en: &str, why: impl std::fmt::Display) {
-        self.push(format!("{zh}：{why}"), format!("{en}: {why}"));
+    /// Something failed: what, in either language, then why, in the same language.
+    pub fn failed(&mut self, zh: &str, en: &str, why: impl Fn(Lang) -> String) {
+        self.push(
+            format!("{zh}：{}", why(Lang::Zh)),
+            format!("{en}: {}", why(Lang::En)),
+        );
     }
 }
 
@@ -101,7 +103,7 @@ impl Notices {
 pub struct RecordsStore {
     pub db: Db,
     /// Why the records file could not be opened; only guests can practise then.
-    pub problem: Option<String>,
+    pub problem: Option<RecordsError>,
 }
 
 impl RecordsStore {
@@ -110,7 +112,7 @@ impl RecordsStore {
         match Db::open_dir(data_dir) {
             Ok(db) => RecordsStore { db, problem: None },
             Err(e) => RecordsStore {
-                problem: Some(e.to_string()),
+                problem: Some(e),
                 db: Self::memory(),
             },
         }
@@ -224,8 +226,8 @@ pub struct ActiveAttempt {
     pub paused: bool,
     /// The record has been written (or was not wanted).
     pub recorded: bool,
-    /// A message from the engine the trainee should see (a refused action).
-    pub problem: Option<String>,
+    /// A refused action the trainee should see why.
+    pub problem: Option<SessionError>,
 }
 
 impl ActiveAttempt {
@@ -253,10 +255,15 @@ pub(super) fn insert(app: &mut App, data_dir: PathBuf, lang: Option<Lang>, recor
         notices.push(p.message(Lang::Zh), p.message(Lang::En));
     }
     if let Some(p) = &records.problem {
-        notices.failed(
-            "记录文件无法使用，只能以访客身份练习",
-            "The records cannot be used; practise as a guest",
-            p,
+        notices.push(
+            format!(
+                "记录文件无法使用，只能以访客身份练习：{}",
+                p.message(Lang::Zh)
+            ),
+            format!(
+                "The records cannot be used; practise as a guest: {}",
+                p.message(Lang::En)
+            ),
         );
     }
     if let Some(lang) = lang {

@@ -33,6 +33,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::records::{RecordsError, TraineeError};
 use crate::scenario::{Lang, Library, ScenarioSource, Sources};
 
 #[derive(Debug, Parser)]
@@ -202,9 +203,30 @@ pub fn main() -> ExitCode {
         // The reader stopped reading (`| head`): what it wanted has been written.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "{}{}",
+                terminal::label(env.lang, "错误", "error"),
+                in_lang(&e, env.lang)
+            );
             ExitCode::from(EXIT_PROBLEM)
         }
+    }
+}
+
+/// The error's message in `lang` where it has one (a records error met as it is), else as the
+/// error tells it.
+fn in_lang(e: &anyhow::Error, lang: Lang) -> String {
+    let told = format!("{e:#}");
+    // Only when no context was added around it, which would be lost.
+    let as_is = |inner: &dyn std::fmt::Display| inner.to_string() == told;
+    match (
+        lang,
+        e.downcast_ref::<RecordsError>(),
+        e.downcast_ref::<TraineeError>(),
+    ) {
+        (Lang::Zh, Some(records), _) if as_is(records) => records.message(lang),
+        (Lang::Zh, _, Some(trainee)) if as_is(trainee) => trainee.message(lang),
+        _ => told,
     }
 }
 

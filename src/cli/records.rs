@@ -184,7 +184,7 @@ fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 fn open(env: &Env) -> anyhow::Result<Db> {
-    Db::open_dir(&env.data_dir).map_err(|e| anyhow!("{e}"))
+    Ok(Db::open_dir(&env.data_dir)?)
 }
 
 /// Exports and settings that show everyone's records ask for the trainer password once one
@@ -231,15 +231,13 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                     .map_or_else(|_| c.clone(), |found| found.name),
                 None => String::new(),
             };
-            let t = db
-                .add_trainee(&Trainee {
-                    name: name.clone(),
-                    employee_no: employee_id.clone().unwrap_or_default(),
-                    site: site.clone().unwrap_or_default(),
-                    cohort,
-                    ..Trainee::default()
-                })
-                .map_err(|e| anyhow!("{e}"))?;
+            let t = db.add_trainee(&Trainee {
+                name: name.clone(),
+                employee_no: employee_id.clone().unwrap_or_default(),
+                site: site.clone().unwrap_or_default(),
+                cohort,
+                ..Trainee::default()
+            })?;
             say!("{}", t.id);
         }
         TraineeCommand::List { json, all } => {
@@ -277,7 +275,7 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
         }
         TraineeCommand::Rename { trainee, name } => {
             let t = db.find_trainee(trainee)?;
-            let t = db.rename_trainee(t.id, name).map_err(|e| anyhow!("{e}"))?;
+            let t = db.rename_trainee(t.id, name)?;
             say!("{} is now {}", t.id, t.name);
         }
         TraineeCommand::Archive { trainee } | TraineeCommand::Unarchive { trainee } => {
@@ -302,7 +300,7 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                 db.find_cohort(cohort)
                     .map_or_else(|_| cohort.clone(), |c| c.name)
             };
-            let t = db.set_cohort(t.id, &name).map_err(|e| anyhow!("{e}"))?;
+            let t = db.set_cohort(t.id, &name)?;
             say!("{} → {}", t.label(), or_dash(&t.cohort));
         }
     }
@@ -322,15 +320,13 @@ pub fn cohort(env: &Env, command: &CohortCommand) -> anyhow::Result<ExitCode> {
             starts,
             ends,
         } => {
-            let c = db
-                .add_cohort(&Cohort {
-                    id: 0,
-                    name: name.clone(),
-                    trainer: trainer.clone().unwrap_or_default(),
-                    starts: *starts,
-                    ends: *ends,
-                })
-                .map_err(|e| anyhow!("{e}"))?;
+            let c = db.add_cohort(&Cohort {
+                id: 0,
+                name: name.clone(),
+                trainer: trainer.clone().unwrap_or_default(),
+                starts: *starts,
+                ends: *ends,
+            })?;
             say!("{}", c.id);
         }
         CohortCommand::List { json } => {

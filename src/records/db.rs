@@ -10,7 +10,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::roleplay::Mode;
-use crate::scenario::Outcome;
+use crate::scenario::{Lang, Outcome, as_sentence};
 
 use super::migrations::{MIGRATIONS, latest};
 use super::packed;
@@ -70,6 +70,40 @@ pub enum RecordsError {
 }
 
 impl RecordsError {
+    /// The message shown to the user, in `lang`; the system's own reasons stay as it gives
+    /// them (in English).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (RecordsError::Trainee(e), _) => e.message(lang),
+            (_, Lang::En) => as_sentence(self),
+            (RecordsError::UnknownTrainee(who), Lang::Zh) => format!("没有学员 {who}"),
+            (RecordsError::AmbiguousTrainee(n, who), Lang::Zh) => {
+                format!("有 {n} 位学员与“{who}”相符，请改用编号")
+            }
+            (RecordsError::UnknownCohort(which), Lang::Zh) => format!("没有班级 {which}"),
+            (RecordsError::Locked { path }, Lang::Zh) => {
+                format!("{path}：记录文件正被另一个程序使用，请关闭它后再试")
+            }
+            (RecordsError::ReadOnly { path }, Lang::Zh) => {
+                format!("{path}：记录文件是只读的，什么也保存不了")
+            }
+            (RecordsError::NewerSchema { path, found, known }, Lang::Zh) => format!(
+                "{path}：记录文件由更新版本的程序写成（格式 {found}，本版本最多认识 {known}），未作任何改动"
+            ),
+            (RecordsError::Corrupt { path, detail }, Lang::Zh) => {
+                format!("{path}：记录文件已损坏（{detail}），未作任何改动")
+            }
+            (RecordsError::Io { path, source }, Lang::Zh) => format!("{path}：{source}"),
+            (RecordsError::Sqlite { path, source }, Lang::Zh) => format!("{path}：{source}"),
+            (RecordsError::Stored { what, source }, Lang::Zh) => {
+                format!("记录中有内容无法读取（{what}）：{source}")
+            }
+            (RecordsError::Poisoned, Lang::Zh) => {
+                "记录连接在之前的一次失败后已不可用，请重新启动程序".to_string()
+            }
+        }
+    }
+
     /// The database cannot be used at all: the app falls back to guest mode.
     pub fn is_unusable(&self) -> bool {
         matches!(

@@ -214,7 +214,7 @@ fn handle_actions(
                         format!("已导出 {n} 项到 {}", path.display()),
                         format!("Exported {n} to {}", path.display()),
                     ),
-                    Err(e) => notices.failed("导出失败", "Export failed", e),
+                    Err(e) => notices.failed("导出失败", "Export failed", |_| e.clone()),
                 }
             }
             DashboardAction::Leave => {

@@ -6,7 +6,7 @@ use bevy_egui::egui;
 use super::dashboard::{Dashboard, Scope};
 use crate::app::state::{Notices, Prefs, RecordsStore};
 use crate::app::widgets::{date_field, tr};
-use crate::records::{Cohort, RecordsError, Trainee};
+use crate::records::{Cohort, Trainee};
 use crate::scenario::Lang;
 
 /// What is typed in the management forms, and why the last change was refused.
@@ -34,13 +34,6 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ManageForms>();
     app.add_message::<ManageAction>();
     app.add_systems(Update, handle.run_if(on_message::<ManageAction>));
-}
-
-fn refused(e: &RecordsError, lang: Lang) -> String {
-    match e {
-        RecordsError::Trainee(t) => t.message(lang),
-        other => other.to_string(),
-    }
 }
 
 fn handle(
@@ -78,7 +71,7 @@ fn handle(
                 forms.for_trainee = None;
                 dashboard.stale = true;
             }
-            Err(e) => forms.error = Some(refused(&e, lang)),
+            Err(e) => forms.error = Some(e.message(lang)),
         }
     }
 }

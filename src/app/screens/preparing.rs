@@ -162,7 +162,7 @@ fn handle_start(
                     notices.failed(
                         "未能清除未完成的练习",
                         "Cannot clear the unfinished attempt",
-                        e,
+                        |l| e.message(l),
                     );
                 }
                 continue;

@@ -63,7 +63,7 @@ fn handle_actions(
                 notices.failed(
                     "未能清除未完成的练习",
                     "Cannot clear the unfinished attempt",
-                    e,
+                    |l| e.message(l),
                 );
             }
             next.set(Screen::Home);
@@ -99,7 +99,7 @@ fn handle_actions(
             _ => Ok(()),
         };
         let changed = result.is_ok() && matches!(action, Action::Choose(_) | Action::Retry);
-        active.problem = result.err().map(|e| e.to_string());
+        active.problem = result.err();
         // After every turn the attempt so far is saved, so that a crash loses nothing.
         if changed
             && !active.session.is_over()
@@ -115,7 +115,7 @@ fn handle_actions(
                 notices.failed(
                     "未能保存练习进度",
                     "Cannot save how far the attempt has got",
-                    e,
+                    |l| e.message(l),
                 );
             }
         }
@@ -147,7 +147,11 @@ fn record_when_over(
         active.clock.elapsed().as_secs(),
     );
     if let Err(e) = records.db.save_attempt(&record) {
-        notices.failed("成绩未能保存", "The attempt could not be recorded", e);
+        notices.failed(
+            "成绩未能保存",
+            "The attempt could not be recorded",
+            |l| e.message(l),
+        );
     }
 }
 
@@ -281,7 +285,7 @@ fn view(
                 }
             }
             if let Some(problem) = &active.problem {
-                ui.colored_label(ui.visuals().error_fg_color, problem);
+                ui.colored_label(ui.visuals().error_fg_color, problem.message(lang));
             }
             ui.add_space(6.0);
         });

@@ -7,7 +7,7 @@ use super::chrome::ScreenView;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, Notices, Prefs, RecordsStore, SignedIn, Unfinished};
 use crate::app::widgets::tr;
-use crate::records::{RecordsError, Trainee};
+use crate::records::Trainee;
 
 /// What is typed into the registration form, why it was refused, and the trainees to offer.
 #[derive(Resource, Debug, Default)]
@@ -41,7 +41,11 @@ fn read_trainees(
 ) {
     match records.db.trainees(false) {
         Ok(list) => form.trainees = list,
-        Err(e) => notices.failed("无法读取学员名单", "Cannot read the list of trainees", e),
+        Err(e) => notices.failed(
+            "无法读取学员名单",
+            "Cannot read the list of trainees",
+            |l| e.message(l),
+        ),
     }
 }
 
@@ -65,7 +69,7 @@ fn handle_actions(
             Action::SignIn(id) => match records.db.trainee(*id) {
                 Ok(t) => t,
                 Err(e) => {
-                    notices.failed("无法登录", "Cannot sign in", e);
+                    notices.failed("无法登录", "Cannot sign in", |l| e.message(l));
                     continue;
                 }
             },
@@ -76,12 +80,8 @@ fn handle_actions(
                     form.trainees.push(t.clone());
                     t
                 }
-                Err(RecordsError::Trainee(e)) => {
-                    form.error = Some(e.message(lang));
-                    continue;
-                }
                 Err(e) => {
-                    form.error = Some(e.to_string());
+                    form.error = Some(e.message(lang));
                     continue;
                 }
             },
@@ -106,7 +106,7 @@ fn handle_actions(
                 notices.failed(
                     "无法读取上次未完成的练习",
                     "Cannot read the attempt left unfinished last time",
-                    e,
+                    |l| e.message(l),
                 );
                 None
             }
@@ -126,7 +126,7 @@ fn view(
     // One borrow of the resource, so the form's fields can be edited side by side.
     let form = &mut *form;
     let trainees = &form.trainees;
-    let records_problem = records.problem.as_deref();
+    let records_problem = records.problem.as_ref().map(|e| e.message(lang));
     let enter = ctx.input(|i| i.key_pressed(egui::Key::Enter));
     egui::CentralPanel::default().show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -141,7 +141,7 @@ fn view(
             ui.columns(2, |cols| {
                 cols[0].group(|ui| {
                     ui.strong(tr(lang, "已登记的学员", "Registered trainees"));
-                    if let Some(problem) = records_problem {
+                    if let Some(problem) = &records_problem {
                         ui.colored_label(
                             ui.visuals().error_fg_color,
                             tr(
