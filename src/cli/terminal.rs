@@ -6,11 +6,16 @@ use crate::roleplay::session::{EndingRecord, Prompt, TurnRecord};
 use crate::roleplay::{Mode, ScoreCard, Session};
 use crate::scenario::{Catalogue, Lang, Scenario, Text, is_narration};
 
+/// The colon after a label: full width in Chinese.
+fn colon(lang: Lang) -> &'static str {
+    t(lang, "：", ": ")
+}
+
 /// A label and its colon: `顾客：` or `Customer: `.
 pub fn label(lang: Lang, zh: &str, en: &str) -> String {
     match lang {
-        Lang::Zh => format!("{zh}："),
-        Lang::En => format!("{en}: "),
+        Lang::Zh => format!("{zh}{}", colon(lang)),
+        Lang::En => format!("{en}{}", colon(lang)),
     }
 }
 
@@ -20,7 +25,7 @@ pub fn said(name: &Text, line: &Text, lang: Lang) -> String {
     if is_narration(line) {
         line.to_string()
     } else {
-        format!("{}“{line}”", label(lang, name.get(lang), name.get(lang)))
+        format!("{}{}“{line}”", name.get(lang), colon(lang))
     }
 }
 
@@ -263,7 +268,7 @@ pub fn debrief(
             let _ = writeln!(
                 out,
                 "  {}{}",
-                label(lang, &turn_number(lang, c.turn), &turn_number(lang, c.turn)),
+                turn_number(lang, c.turn) + colon(lang),
                 c.name.get(lang)
             );
         }
@@ -284,11 +289,7 @@ pub fn debrief(
             let _ = writeln!(
                 out,
                 "  {}{}",
-                label(
-                    lang,
-                    &turn_number(lang, turn.turn),
-                    &turn_number(lang, turn.turn)
-                ),
+                turn_number(lang, turn.turn) + colon(lang),
                 turn.chosen_text.get(lang)
             );
             if let Some(better) = &turn.better_text {
@@ -299,11 +300,7 @@ pub fn debrief(
                     out,
                     "      {} {}{}",
                     e.points,
-                    label(
-                        lang,
-                        principle_name(catalogue, &e.principle, lang),
-                        principle_name(catalogue, &e.principle, lang)
-                    ),
+                    principle_name(catalogue, &e.principle, lang).to_string() + colon(lang),
                     e.why.get(lang)
                 );
             }
