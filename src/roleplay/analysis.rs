@@ -112,8 +112,9 @@ pub struct Analysis {
     /// Per class of merged customer-side states, its full states: the first one's number and
     /// how many.
     full: Vec<(u32, u32)>,
-    /// Per full state, its order rules' key (see `Liveness::split`).
+    /// Per full state, its order rules' key (see `Liveness::split` and `ClassRules::key`).
     rule_keys: Vec<u64>,
+    class_rules: ClassRules,
     edge_start: Vec<u32>,
     edges: Vec<Edge>,
     /// Per row of points, its contribution to the total, in total points.
@@ -566,6 +567,11 @@ impl Liveness {
         )
     }
 
+    /// The order rules still kept at `node` (bit per rule).
+    fn rules_at(&self, node: NodeIdx) -> u32 {
+        self.nodes.get(node as usize).map_or(0, |m| m.rules)
+    }
+
     /// Whether the turn number is kept anywhere (only where nodes go round in circles).
     fn keeps_turn(&self) -> bool {
         self.nodes.iter().any(|m| m.turn)
@@ -581,17 +587,70 @@ impl Liveness {
                 .collect(),
         }
     }
-
-    /// The order rules still kept at `node` (bit per rule).
-    fn rules_at(&self, node: NodeIdx) -> u32 {
-        self.nodes.get(node as usize).map_or(0, |m| m.rules)
-    }
 }
 
 /// The order rules' key as `Liveness::split` makes it, keeping only the rules in `rules`.
 fn rule_key(rules: u32, before_seen: u32, rules_done: u32) -> u64 {
     let seen = before_seen & !rules_done & rules;
     u64::from(seen) | u64::from(rules_done & rules) << 32
+}
+
+/// Per class of merged customer-side states, what its order rules' key keeps. Finer than
+/// `Liveness`, which goes by node: a class knows which replies its states can still reach.
+#[derive(Debug, Default)]
+struct ClassRules {
+    /// Per class, the rules some path from it can still decide, and of those the ones some
+    /// path can still break.
+    masks: Vec<(u32, u32)>,
+}
+
+impl ClassRules {
+    /// As the unreduced analysis keeps the key: the rules `live` keeps at the class's node,
+    /// and every one of them as breakable.
+    fn by_node(nodes: &[NodeIdx], live: &Liveness) -> Self {
+        ClassRules {
+            masks: nodes
+                .iter()
+                .map(|&node| (live.rules_at(node), u32::MAX))
+                .collect(),
+        }
+    }
+
+    /// Classes are numbered so that every move leads to a lower number.
+    fn of(
+        nodes: &[NodeIdx],
+        move_start: &[u32],
+        moves: &[Move],
+        effects: &[Vec<OrderEffect>],
+    ) -> Self {
+        let mut masks: Vec<(u32, u32)> = Vec::with_capacity(nodes.len());
+        for (class, &node) in nodes.iter().enumerate() {
+            let here = effects.get(node as usize).map_or(&[][..], Vec::as_slice);
+            let (mut decidable, mut breakable) = (0u32, 0u32);
+            for m in &moves[move_start[class] as usize..move_start[class + 1] as usize] {
+                let effect = here.get(usize::from(m.reply)).copied().unwrap_or_default();
+                let (later_decidable, later_breakable) = masks[m.to as usize];
+                decidable |= effect.then | later_decidable;
+                // A rule breaks when a `then` comes first; a `before` first rules that out.
+                breakable |= effect.then & !effect.kept_within
+                    | later_breakable & !(effect.then | effect.before);
+            }
+            masks.push((decidable, breakable));
+        }
+        ClassRules { masks }
+    }
+
+    /// The key as `class` keeps it: only rules that can still be decided; and a rule that can
+    /// no longer be broken counts as its `before` seen, since both can only end up kept.
+    fn key(&self, class: usize, key: u64) -> u64 {
+        let (decidable, breakable) = self
+            .masks
+            .get(class)
+            .copied()
+            .unwrap_or((u32::MAX, u32::MAX));
+        let (seen, done) = (key as u32, (key >> 32) as u32);
+        rule_key(decidable, seen | !breakable, done)
+    }
 }
 
 /// Rows of points per principle and step, each kept once: most edges share a handful.
@@ -743,8 +802,6 @@ struct Move {
     to: u32,
     /// Its points without the order rules, as a `PointRows` id.
     row: u32,
-    /// The order rules still kept where it leads.
-    rules_after: u32,
 }
 
 /// A fast hash for states (FxHash's mixing step): the analysis hashes millions of small keys
@@ -950,10 +1007,14 @@ impl Analysis {
                 })
             })
             .collect();
+        let class_rules = match reduce {
+            Reduce::All => ClassRules::of(&sides, &move_start, &moves, &effects),
+            Reduce::LivenessOnly => ClassRules::by_node(&sides, &live),
+        };
         // Per side, the order rules' keys met there, in the order met.
         let mut keys_at: Vec<Keys> = Vec::with_capacity(sides.len());
         keys_at.resize_with(sides.len(), Keys::default);
-        keys_at[start_class as usize].place(start_rules);
+        keys_at[start_class as usize].place(class_rules.key(start_class as usize, start_rules));
         let mut full: Vec<(u32, u32)> = vec![(0, 0); sides.len()];
         // Every side has at least one full state and each of its moves an edge from it: room
         // for that from the start saves copying the largest lists as they grow.
@@ -975,49 +1036,72 @@ impl Analysis {
             let step = ctx.turn(node).map_or(0, |t| t.step);
             let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
             let effects_here = effects.get(node as usize).map_or(&[][..], Vec::as_slice);
-            for &key in keys {
+            // Each full state's edges follow the side's moves one for one, so the edge of key
+            // `i` and move `j` has its place before they are made. Going move by move keeps
+            // one target's list of keys at hand for all the keys.
+            let first_edge = edges.len();
+            for (i, &key) in keys.iter().enumerate() {
                 side_of.push(side as u32);
                 rule_keys.push(key);
-                edge_start.push(edges.len() as u32);
-                let (seen, done) = (key as u32, (key >> 32) as u32);
-                for m in own {
-                    let effect = effects_here
-                        .get(usize::from(m.reply))
-                        .copied()
-                        .unwrap_or_default();
-                    let after = effect.apply(seen, done);
-                    let to_key = rule_key(m.rules_after, after.before_seen, after.rules_done);
+                edge_start.push((first_edge + i * own.len()) as u32);
+            }
+            edges.resize(
+                first_edge + keys.len() * own.len(),
+                Edge {
+                    to: 0,
+                    row: 0,
+                    reply: 0,
+                },
+            );
+            for (j, m) in own.iter().enumerate() {
+                let effect = effects_here
+                    .get(usize::from(m.reply))
+                    .copied()
+                    .unwrap_or_default();
+                let target = &mut keys_at[m.to as usize];
+                // Neighbouring keys mostly decide the same rules: the last row found is kept.
+                let mut last: Option<(u64, u32)> = None;
+                for (i, &key) in keys.iter().enumerate() {
+                    let after = effect.apply(key as u32, (key >> 32) as u32);
+                    let to_key = class_rules.key(
+                        m.to as usize,
+                        u64::from(after.before_seen) | u64::from(after.rules_done) << 32,
+                    );
                     // Until every side is numbered, an edge's target is its place among the
                     // full states of its move's side.
-                    let place = keys_at[m.to as usize].place(to_key) as u32;
+                    let place = target.place(to_key) as u32;
                     let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
-                    let row = if decided == 0 {
-                        m.row
-                    } else {
-                        match with_rules.entry((m.row, decided, step)) {
-                            Entry::Occupied(known) => *known.get(),
-                            Entry::Vacant(new) => {
-                                buf.copy_from_slice(rows.row(m.row));
-                                for (k, rule) in catalogue.order_rules.iter().enumerate() {
-                                    let points = if after.kept & (1u32 << k) != 0 {
-                                        rule.kept
-                                    } else if after.broken & (1u32 << k) != 0 {
-                                        rule.broken
-                                    } else {
-                                        continue;
-                                    };
-                                    buf[usize::from(rule.principle)] += i32::from(points);
-                                    buf[np + usize::from(step)] += i32::from(points);
+                    let row = match last {
+                        _ if decided == 0 => m.row,
+                        Some((known, row)) if known == decided => row,
+                        _ => {
+                            let row = match with_rules.entry((m.row, decided, step)) {
+                                Entry::Occupied(known) => *known.get(),
+                                Entry::Vacant(new) => {
+                                    buf.copy_from_slice(rows.row(m.row));
+                                    for (k, rule) in catalogue.order_rules.iter().enumerate() {
+                                        let points = if after.kept & (1u32 << k) != 0 {
+                                            rule.kept
+                                        } else if after.broken & (1u32 << k) != 0 {
+                                            rule.broken
+                                        } else {
+                                            continue;
+                                        };
+                                        buf[usize::from(rule.principle)] += i32::from(points);
+                                        buf[np + usize::from(step)] += i32::from(points);
+                                    }
+                                    *new.insert(rows.intern(&buf))
                                 }
-                                *new.insert(rows.intern(&buf))
-                            }
+                            };
+                            last = Some((decided, row));
+                            row
                         }
                     };
-                    edges.push(Edge {
+                    edges[first_edge + i * own.len() + j] = Edge {
                         to: place,
                         row,
                         reply: m.reply,
-                    });
+                    };
                 }
             }
         }
@@ -1130,6 +1214,7 @@ impl Analysis {
             index,
             full,
             rule_keys,
+            class_rules,
             edge_start,
             edges,
             gains,
@@ -1201,6 +1286,7 @@ impl Analysis {
     fn full_state(&self, state: &PlayState) -> Option<usize> {
         let (side, key) = self.live.split(state);
         let side = self.index.get(&side)?;
+        let key = self.class_rules.key(side as usize, key);
         let (first, count) = *self.full.get(side as usize)?;
         let range = first as usize..(first + count) as usize;
         let at = self.rule_keys.get(range)?.iter().position(|&k| k == key)?;
@@ -1353,7 +1439,6 @@ impl FirstPass {
                     reply: u16::try_from(reply).unwrap_or(u16::MAX),
                     to,
                     row: rows.intern_for(reply_base[state.node as usize] + reply, &buf),
-                    rules_after: live.rules_at(key.node),
                 });
             }
         }
@@ -1414,15 +1499,16 @@ impl FirstPass {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reduce {
     /// Forget what no later condition or rule reads, group mood and trust levels no later
-    /// condition tells apart, and merge customer-side states with the same futures.
+    /// condition tells apart, merge customer-side states with the same futures, and keep of
+    /// the order rules what each class can still decide or break (`ClassRules`).
     All,
     /// Only forget what no later condition or rule reads.
     LivenessOnly,
 }
 
 /// The first pass's graph with equivalent customer-side states merged: two states at the same
-/// node whose replies give the same points, keep the same order rules and lead to equivalent
-/// states have the same futures, whatever their mood or trust. Many states differ only in
+/// node whose replies are the same (so do the same to the order rules), give the same points
+/// and lead to equivalent states have the same futures, whatever their mood or trust. Many states differ only in
 /// something no later condition can tell apart (a mood of 2 or 3 where only 7 and above
 /// counts), so the second pass, which multiplies states by the order rules, works on far fewer.
 struct MergedSides {
@@ -1457,13 +1543,13 @@ impl MergedSides {
             let node = sides[side].node;
             let own = &moves[move_start[side] as usize..move_start[side + 1] as usize];
             let class_of = &merged.class_of;
-            let signature = |m: &Move| (m.reply, class_of[m.to as usize], m.row, m.rules_after);
+            let signature = |m: &Move| (m.reply, class_of[m.to as usize], m.row);
             let mut hasher = StateHasher::default();
             hasher.add(u64::from(node));
             for m in own {
-                let (reply, to, row, rules) = signature(m);
+                let (reply, to, row) = signature(m);
                 hasher.add(u64::from(reply) | u64::from(to) << 16);
-                hasher.add(u64::from(row) | u64::from(rules) << 32);
+                hasher.add(u64::from(row));
             }
             let hash = hasher.finish();
             let same = |class: u32| {
@@ -1475,7 +1561,7 @@ impl MergedSides {
                     && theirs
                         .iter()
                         .zip(own)
-                        .all(|(t, m)| (t.reply, t.to, t.row, t.rules_after) == signature(m))
+                        .all(|(t, m)| (t.reply, t.to, t.row) == signature(m))
             };
             let class = match classes.get(&hash) {
                 Some(&class) if reduce == Reduce::All && same(class) => class,
@@ -1705,12 +1791,26 @@ mod tests {
     }
 
     #[test]
+    fn a_class_keeps_only_the_rules_it_can_still_decide_and_break() {
+        // Rules 0 and 1 can still be decided, only rule 0 broken; rule 2 no longer at all.
+        let rules = ClassRules {
+            masks: vec![(0b011, 0b001)],
+        };
+        let key = |seen: u32, done: u32| u64::from(seen) | u64::from(done) << 32;
+        // Rule 1 unseen can only end up kept, as if seen; rule 2's bits are dropped.
+        assert_eq!(rules.key(0, key(0b000, 0b100)), key(0b010, 0));
+        assert_eq!(rules.key(0, key(0b110, 0)), key(0b010, 0));
+        // Rule 0 keeps whether its `before` was seen; done rules stay done.
+        assert_eq!(rules.key(0, key(0b001, 0)), key(0b011, 0));
+        assert_eq!(rules.key(0, key(0b001, 0b011)), key(0, 0b011));
+    }
+
+    #[test]
     fn class_paths_are_counted_and_measured() {
         let mv = |to| Move {
             reply: 0,
             to,
             row: 0,
-            rules_after: 0,
         };
         // Class 0 ends well, 1 does not; 2 leads to both, 3 to 2 twice and to 0.
         let move_start = [0, 0, 0, 2, 5];
