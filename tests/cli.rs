@@ -58,6 +58,23 @@ fn check_exit_codes() {
     assert!(
         stdout(&broken).contains("CT011_unknown_node.ron:18:136: error[CT011]: no node `ending`")
     );
+    let in_chinese = run(&["--lang", "zh", "check", &fixture("CT011_unknown_node.ron")]);
+    assert_eq!(in_chinese.status.code(), Some(1));
+    assert!(
+        stdout(&in_chinese)
+            .contains("CT011_unknown_node.ron:18:136: error[CT011] 这个情景里没有节点 `ending`"),
+        "{}",
+        stdout(&in_chinese)
+    );
+    let as_json = json(&run(&[
+        "check",
+        "--json",
+        &fixture("CT011_unknown_node.ron"),
+    ]));
+    assert_eq!(
+        as_json["diagnostics"][0]["message_zh"],
+        "这个情景里没有节点 `ending`"
+    );
     let warning_only = run(&["check", &fixture("CT101_single_reply.ron")]);
     assert_eq!(warning_only.status.code(), Some(0));
     let usage = run(&["check", "--no-such-flag"]);

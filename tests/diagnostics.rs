@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use complaint_trainer::roleplay::checks::diagnose;
 use complaint_trainer::scenario::load::{MAX_FILE_BYTES, embedded_catalogue};
-use complaint_trainer::scenario::{Code, Sources};
+use complaint_trainer::scenario::{Code, Lang, Sources};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics")
@@ -64,6 +64,41 @@ fn every_fixture_gives_exactly_its_expected_diagnostics() {
         checked += 1;
     }
     assert!(checked >= 25, "only {checked} fixtures");
+}
+
+/// The ids, fields and names a message quotes between backticks, each once, sorted.
+fn quoted(message: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+#[test]
+fn every_fixture_is_explained_in_chinese_with_the_same_names() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    paths.sort();
+    let mut messages = 0;
+    for path in paths {
+        let sources =
+            Sources::from_paths(std::slice::from_ref(&path), || Some(embedded_catalogue()));
+        let (diagnostics, _, _) = diagnose(&sources, 50);
+        for d in &diagnostics {
+            let zh = d.message(Lang::Zh);
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{d}: {zh}"
+            );
+            assert_eq!(quoted(zh), quoted(&d.message), "{d}: {zh}");
+            assert_eq!(d.message(Lang::En), d.message);
+            assert!(d.in_lang(Lang::Zh).ends_with(zh), "{}", d.in_lang(Lang::Zh));
+            messages += 1;
+        }
+    }
+    assert!(messages >= 25, "only {messages} messages");
 }
 
 #[test]
@@ -167,7 +202,6 @@ fn tempdir(name: &str) -> PathBuf {
 /// The authors' guide lists every code with the meaning `check` gives it, in its own language.
 #[test]
 fn the_authoring_guides_list_every_code_as_check_sums_it_up() {
-    use complaint_trainer::scenario::Lang;
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for (file, lang, warning) in [
         ("AUTHORING.md", Lang::En, "warning: "),

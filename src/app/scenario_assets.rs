@@ -172,15 +172,11 @@ fn rebuild_when_loaded(
                     sources.scenarios.push(file);
                 }
             }
-            None => sources.problems.push(crate::scenario::Diagnostic {
-                file: path,
-                line: 1,
-                col: 1,
-                severity: crate::scenario::Severity::Error,
-                code: crate::scenario::Code::Unreadable,
-                message: "the file could not be read".into(),
-                path: None,
-            }),
+            None => sources.problems.push(crate::scenario::Diagnostic::in_file(
+                path,
+                crate::scenario::Code::Unreadable,
+                crate::scenario::Text::new("无法读取这个文件", "the file could not be read"),
+            )),
         }
     }
     let loaded = sources.load();

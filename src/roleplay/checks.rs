@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::scenario::diagnostics::{Code, Pending};
 use crate::scenario::load::place_in;
-use crate::scenario::{Catalogue, NodeIdx, NodeKind, Scenario};
+use crate::scenario::{Catalogue, NodeIdx, NodeKind, Scenario, Text};
 use crate::scenario::{Diagnostic, Sources};
 
 use super::analysis::{Analysis, AnalysisError};
@@ -40,9 +40,15 @@ pub fn analyse_all(
                 pending.push(Pending {
                     code: Code::TooComplex,
                     path: "nodes".into(),
-                    message: format!(
-                        "played as `{}`, the scenario has more than {max_states} distinct states; simplify its conditions or split it",
-                        persona.id
+                    message: Text::new(
+                        format!(
+                            "按 `{}` 演练时，情景的不同局面超过 {max_states} 个；请简化条件，或把情景拆开",
+                            persona.id
+                        ),
+                        format!(
+                            "played as `{}`, the scenario has more than {max_states} distinct states; simplify its conditions or split it",
+                            persona.id
+                        ),
                     ),
                 });
                 return (pending, analyses);
@@ -50,9 +56,15 @@ pub fn analyse_all(
             Err(AnalysisError::NoCompletePath) => pending.push(Pending {
                 code: Code::NoReplyAvailable,
                 path: "nodes".into(),
-                message: format!(
-                    "played as `{}`, no way through the scenario reaches an ending: conditions hide every reply somewhere",
-                    persona.id
+                message: Text::new(
+                    format!(
+                        "按 `{}` 演练时，没有任何走法能到达结局：某处的条件把所有回应都隐藏了",
+                        persona.id
+                    ),
+                    format!(
+                        "played as `{}`, no way through the scenario reaches an ending: conditions hide every reply somewhere",
+                        persona.id
+                    ),
                 ),
             }),
         }
@@ -63,9 +75,15 @@ pub fn analyse_all(
         pending.push(Pending {
             code: Code::NoReplyAvailable,
             path: format!("nodes[{node}].replies"),
-            message: format!(
-                "turn `{}` can be reached (played as `{persona}`) in a state where every reply's `requires` is false",
-                scenario.node(node).id
+            message: Text::new(
+                format!(
+                    "（按 `{persona}` 演练时）回合 `{}` 可能在所有回应的 `requires` 都不成立的局面下到达",
+                    scenario.node(node).id
+                ),
+                format!(
+                    "turn `{}` can be reached (played as `{persona}`) in a state where every reply's `requires` is false",
+                    scenario.node(node).id
+                ),
             ),
         });
     }
@@ -75,9 +93,15 @@ pub fn analyse_all(
                 pending.push(Pending {
                     code: Code::EndingNeverReached,
                     path: format!("nodes[{i}].id"),
-                    message: format!(
-                        "ending `{}` is linked, but no play under any behaviour type reaches it (its conditions never hold)",
-                        node.id
+                    message: Text::new(
+                        format!(
+                            "结局 `{}` 有路径指向它，但无论哪种客户类型，都没有一次演练能到达（它的条件从不成立）",
+                            node.id
+                        ),
+                        format!(
+                            "ending `{}` is linked, but no play under any behaviour type reaches it (its conditions never hold)",
+                            node.id
+                        ),
                     ),
                 });
             }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::Lang;
+use super::text::Text;
 
 /// A diagnostic's stable code. The numbers never change meaning; new checks get new numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -260,7 +261,10 @@ pub struct Diagnostic {
     pub severity: Severity,
     #[serde(serialize_with = "serialize_code")]
     pub code: Code,
+    /// In English; `message_zh` says the same in Chinese. Both quote the file's own ids and
+    /// fields as written.
     pub message: String,
+    pub message_zh: String,
     /// Where in the file's structure, e.g. `nodes[3].replies[1].goto`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -275,20 +279,39 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// As `Display`; in Chinese the code's meaning comes first, since the messages, which
-    /// quote the file's own ids and fields, are in English.
+    /// A diagnostic of `code` in `file`, before its place is known (line 1, column 1).
+    pub fn in_file(file: impl Into<String>, code: Code, message: Text) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: 1,
+            col: 1,
+            severity: code.severity(),
+            code,
+            message: message.en,
+            message_zh: message.zh,
+            path: None,
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.message_zh,
+            Lang::En => &self.message,
+        }
+    }
+
+    /// As `Display`, in either language; `error[CTnnn]` stays as it is for tools.
     pub fn in_lang(&self, lang: Lang) -> String {
         match lang {
             Lang::En => self.to_string(),
             Lang::Zh => format!(
-                "{}:{}:{}: {}[{}] {}：{}",
+                "{}:{}:{}: {}[{}] {}",
                 self.file,
                 self.line,
                 self.col,
                 self.severity.as_str(),
                 self.code,
-                self.code.summary(Lang::Zh),
-                self.message
+                self.message_zh
             ),
         }
     }
@@ -315,7 +338,7 @@ impl fmt::Display for Diagnostic {
 pub struct Pending {
     pub code: Code,
     pub path: String,
-    pub message: String,
+    pub message: Text,
 }
 
 /// Collects pending diagnostics while a file is validated.
@@ -325,11 +348,11 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn push(&mut self, code: Code, path: impl std::fmt::Display, message: impl Into<String>) {
+    pub fn push(&mut self, code: Code, path: impl std::fmt::Display, message: Text) {
         self.pending.push(Pending {
             code,
             path: path.to_string(),
-            message: message.into(),
+            message,
         });
     }
 
@@ -373,13 +396,11 @@ mod tests {
             severity: Severity::Error,
             code: Code::UnknownNode,
             message: "no node `x`".into(),
+            message_zh: "没有节点 `x`".into(),
             path: None,
         };
         assert_eq!(d.to_string(), "a.ron:3:7: error[CT011]: no node `x`");
         assert_eq!(d.in_lang(Lang::En), d.to_string());
-        assert_eq!(
-            d.in_lang(Lang::Zh),
-            "a.ron:3:7: error[CT011] 未知节点：no node `x`"
-        );
+        assert_eq!(d.in_lang(Lang::Zh), "a.ron:3:7: error[CT011] 没有节点 `x`");
     }
 }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use ron::error::{Error as RonError, SpannedError};
 
-use super::diagnostics::{Code, Diagnostic, Position, Severity, Sink};
+use super::diagnostics::{Code, Diagnostic, Position, Sink};
 use super::locate::Locator;
 use super::model::{Catalogue, Scenario};
 use super::raw::{RawCatalogue, RawScenario};
 use super::split;
+use super::text::Text;
 use super::validate::{self, CatalogueIds};
 use crate::parallel::map_on_all_cores;
 
@@ -37,46 +38,31 @@ impl SourceFile {
 
     pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
         let name = path.display().to_string();
-        let too_large = |size: u64| {
-            file_diagnostic(
+        let too_large = |size: u64| Diagnostic::in_file(&name, Code::TooLarge, too_large(size));
+        let unreadable = |e: std::io::Error| {
+            Diagnostic::in_file(
                 &name,
-                Code::TooLarge,
-                format!(
-                    "the file is {size} bytes; scenario files may be at most {MAX_FILE_BYTES} bytes"
+                Code::Unreadable,
+                Text::new(
+                    format!("无法读取文件：{e}"),
+                    format!("cannot read the file: {e}"),
                 ),
             )
         };
-        let meta = std::fs::metadata(path).map_err(|e| {
-            file_diagnostic(
-                &name,
-                Code::Unreadable,
-                format!("cannot read the file: {e}"),
-            )
-        })?;
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(too_large(meta.len()));
         }
-        let bytes = std::fs::read(path).map_err(|e| {
-            file_diagnostic(
-                &name,
-                Code::Unreadable,
-                format!("cannot read the file: {e}"),
-            )
-        })?;
+        let bytes = std::fs::read(path).map_err(unreadable)?;
         Ok(SourceFile { name, bytes })
     }
 }
 
-fn file_diagnostic(file: &str, code: Code, message: String) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: 1,
-        col: 1,
-        severity: code.severity(),
-        code,
-        message,
-        path: None,
-    }
+fn too_large(size: u64) -> Text {
+    Text::new(
+        format!("文件有 {size} 字节，而情景文件最多只能有 {MAX_FILE_BYTES} 字节"),
+        format!("the file is {size} bytes; scenario files may be at most {MAX_FILE_BYTES} bytes"),
+    )
 }
 
 fn ron_options() -> ron::Options {
@@ -91,13 +77,10 @@ fn ron_options() -> ron::Options {
 /// Decodes UTF-8, reporting the line and column of the first bad byte.
 fn decode(file: &SourceFile) -> Result<&str, Diagnostic> {
     if file.bytes.len() > MAX_FILE_BYTES {
-        return Err(file_diagnostic(
+        return Err(Diagnostic::in_file(
             &file.name,
             Code::TooLarge,
-            format!(
-                "the file is {} bytes; scenario files may be at most {MAX_FILE_BYTES} bytes",
-                file.bytes.len()
-            ),
+            too_large(file.bytes.len() as u64),
         ));
     }
     std::str::from_utf8(&file.bytes).map_err(|e| {
@@ -105,18 +88,22 @@ fn decode(file: &SourceFile) -> Result<&str, Diagnostic> {
         let text = String::from_utf8_lossy(good);
         let line = text.matches('\n').count() + 1;
         let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (bad, at) = (file.bytes[e.valid_up_to()], e.valid_up_to());
         Diagnostic {
-            file: file.name.clone(),
             line,
             col,
-            severity: Severity::Error,
-            code: Code::NotUtf8,
-            message: format!(
-                "the file is not UTF-8 text (bad byte 0x{:02x} at byte {}); save it as UTF-8",
-                file.bytes[e.valid_up_to()],
-                e.valid_up_to()
-            ),
-            path: None,
+            ..Diagnostic::in_file(
+                &file.name,
+                Code::NotUtf8,
+                Text::new(
+                    format!(
+                        "文件不是 UTF-8 文本（第 {at} 字节是无效的 0x{bad:02x}）；请存为 UTF-8 编码"
+                    ),
+                    format!(
+                        "the file is not UTF-8 text (bad byte 0x{bad:02x} at byte {at}); save it as UTF-8"
+                    ),
+                ),
+            )
         }
     })
 }
@@ -160,23 +147,104 @@ fn ron_diagnostic(file: &str, text: &str, err: &SpannedError) -> Diagnostic {
         | RonError::Message(_) => Code::WrongValue,
         _ => Code::Syntax,
     };
-    let message = match &err.code {
+    let (line, col) = skip_blanks(text, err.span.start.line.max(1), err.span.start.col.max(1));
+    Diagnostic {
+        line,
+        col,
+        ..Diagnostic::in_file(file, code, ron_message(&err.code))
+    }
+}
+
+/// What the RON parser found wrong, in both languages. The English is the parser's own
+/// wording (but for two cases it puts badly for authors); the Chinese says the same.
+fn ron_message(error: &RonError) -> Text {
+    let en = match error {
         RonError::ExceededRecursionLimit => {
             format!("nesting deeper than {MAX_NESTING} levels; scenario files never need this much")
         }
         RonError::Eof => "the file ends too early: a bracket or quote is not closed".to_string(),
         other => other.to_string(),
     };
-    let (line, col) = skip_blanks(text, err.span.start.line.max(1), err.span.start.col.max(1));
-    Diagnostic {
-        file: file.to_string(),
-        line,
-        col,
-        severity: code.severity(),
-        code,
-        message,
-        path: None,
-    }
+    let within = |outer: &Option<String>| {
+        outer
+            .as_ref()
+            .map(|o| format!("（在 `{o}` 里）"))
+            .unwrap_or_default()
+    };
+    let one_of = |names: &[&str]| match names {
+        [] => String::new(),
+        names => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            format!("；可用的有：{}", quoted.join(", "))
+        }
+    };
+    let zh = match error {
+        RonError::ExceededRecursionLimit => {
+            format!("嵌套超过 {MAX_NESTING} 层；情景文件从来用不着这么深")
+        }
+        RonError::Eof => "文件提前结束了：有括号或引号没有闭合".to_string(),
+        RonError::ExpectedComma => "这里应该有逗号".to_string(),
+        RonError::ExpectedArray => "这里应该是列表的开头 `[`".to_string(),
+        RonError::ExpectedArrayEnd => "这里应该是列表的结尾 `]`".to_string(),
+        RonError::ExpectedMap => "这里应该是 `{`".to_string(),
+        RonError::ExpectedMapEnd => "这里应该是 `}`".to_string(),
+        RonError::ExpectedMapColon => "这里应该有冒号".to_string(),
+        RonError::ExpectedStructLike | RonError::ExpectedNamedStructLike(_) => {
+            "这里应该是左括号 `(`".to_string()
+        }
+        RonError::ExpectedStructLikeEnd | RonError::ExpectedOptionEnd => {
+            "这里应该是右括号 `)`".to_string()
+        }
+        RonError::ExpectedBoolean => "这里应该是 true 或 false".to_string(),
+        RonError::ExpectedInteger => "这里应该是整数".to_string(),
+        RonError::ExpectedFloat => "这里应该是数字".to_string(),
+        RonError::ExpectedString => "这里应该是带引号的文字".to_string(),
+        RonError::ExpectedStringEnd => "文字缺少结尾的引号".to_string(),
+        RonError::ExpectedIdentifier => "这里应该是名称（字段名或变体名）".to_string(),
+        RonError::ExpectedChar => "这里应该是单个字符".to_string(),
+        RonError::ExpectedUnit => "这里应该是 `()`".to_string(),
+        RonError::ExpectedOption => "这里应该是 Some(…) 或 None".to_string(),
+        RonError::IntegerOutOfBounds => "整数超出了允许的范围".to_string(),
+        RonError::UnexpectedChar(c) => format!("这里不该出现字符 {c:?}"),
+        RonError::TrailingCharacters => "文件结尾之后还有多余的内容".to_string(),
+        RonError::UnclosedBlockComment => "块注释 `/* … */` 没有闭合".to_string(),
+        RonError::ExpectedDifferentStructName { expected, found } => {
+            format!("这里应该是 `{expected}`，却写了 `{found}`")
+        }
+        RonError::InvalidValueForType { expected, found } => {
+            format!("这里应该是 {expected}，却写了 {found}")
+        }
+        RonError::ExpectedDifferentLength { expected, found } => {
+            format!("这里应该是 {expected}，却有 {found} 项")
+        }
+        RonError::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "没有名为 `{found}` 的选项{}{}",
+            within(outer),
+            one_of(expected)
+        ),
+        RonError::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "没有名为 `{found}` 的字段{}{}",
+            within(outer),
+            one_of(expected)
+        ),
+        RonError::MissingStructField { field, outer } => {
+            format!("缺少字段 `{field}`{}", within(outer))
+        }
+        RonError::DuplicateStructField { field, outer } => {
+            format!("字段 `{field}` 写了两次{}", within(outer))
+        }
+        // The rest are rare; the parser's own words, after what the code means.
+        other => format!("RON 格式错误：{other}"),
+    };
+    Text::new(zh, en)
 }
 
 /// Places pending diagnostics found later (by the analysis, say) in a file's text.
@@ -203,7 +271,8 @@ fn place(file: &str, text: &str, sink: Sink) -> Vec<Diagnostic> {
                 col: pos.col,
                 severity: p.code.severity(),
                 code: p.code,
-                message: p.message,
+                message: p.message.en,
+                message_zh: p.message.zh,
                 path: Some(p.path),
             }
         })
@@ -303,16 +372,18 @@ impl Library {
             if let Some(s) = checked {
                 if let Some(first) = scenarios.iter().find(|o| o.id == s.id) {
                     diagnostics.push(Diagnostic {
-                        file: file.name.clone(),
-                        line: 1,
-                        col: 1,
-                        severity: Severity::Error,
-                        code: Code::DuplicateScenario,
-                        message: format!(
-                            "scenario id `{}` is already used by {}",
-                            s.id, first.source
-                        ),
                         path: Some("id".into()),
+                        ..Diagnostic::in_file(
+                            &file.name,
+                            Code::DuplicateScenario,
+                            Text::new(
+                                format!("情景 id `{}` 已经被 {} 用了", s.id, first.source),
+                                format!(
+                                    "scenario id `{}` is already used by {}",
+                                    s.id, first.source
+                                ),
+                            ),
+                        )
                     });
                 } else {
                     scenarios.push(Arc::new(s));
@@ -360,10 +431,13 @@ impl Sources {
                             }
                         }
                     }
-                    Err(e) => problems.push(file_diagnostic(
-                        &path.display().to_string(),
+                    Err(e) => problems.push(Diagnostic::in_file(
+                        path.display().to_string(),
                         Code::Unreadable,
-                        format!("cannot read the folder: {e}"),
+                        Text::new(
+                            format!("无法读取文件夹：{e}"),
+                            format!("cannot read the folder: {e}"),
+                        ),
                     )),
                 }
             } else if path.file_name().is_some_and(|n| n == CATALOGUE_FILE) {
@@ -371,10 +445,10 @@ impl Sources {
             } else if path.exists() {
                 files.push(path.clone());
             } else {
-                problems.push(file_diagnostic(
-                    &path.display().to_string(),
+                problems.push(Diagnostic::in_file(
+                    path.display().to_string(),
                     Code::Unreadable,
-                    "no such file or folder".to_string(),
+                    Text::new("没有这个文件或文件夹", "no such file or folder"),
                 ));
             }
         }
@@ -418,10 +492,13 @@ impl Sources {
         let mut library = match &self.catalogue {
             Some(catalogue) => Library::from_sources(catalogue, &self.scenarios),
             None => Library {
-                diagnostics: vec![file_diagnostic(
+                diagnostics: vec![Diagnostic::in_file(
                     CATALOGUE_FILE,
                     Code::NoCatalogue,
-                    "no catalogue.ron was found beside the scenarios".to_string(),
+                    Text::new(
+                        "情景文件旁边找不到 catalogue.ron",
+                        "no catalogue.ron was found beside the scenarios",
+                    ),
                 )],
                 ..Library::default()
             },

@@ -32,50 +32,75 @@ impl<P: Display + ?Sized> Display for Element<'_, P> {
     }
 }
 
+/// What a value or a list is called in messages, in both languages.
+#[derive(Debug, Clone, Copy)]
+struct Term {
+    zh: &'static str,
+    en: &'static str,
+}
+
+const fn term(zh: &'static str, en: &'static str) -> Term {
+    Term { zh, en }
+}
+
+const POINTS: Term = term("分值", "points");
+const MOOD_CHANGE: Term = term("情绪变化", "the mood change");
+const TRUST_CHANGE: Term = term("信任变化", "the trust change");
+
 fn check_text(sink: &mut Sink, path: &(impl Display + ?Sized), text: &Text) {
-    for (lang, value) in [("zh", &text.zh), ("en", &text.en)] {
+    for (lang, value, name) in [
+        ("zh", &text.zh, term("中文", "Chinese")),
+        ("en", &text.en, term("英文", "English")),
+    ] {
         if value.trim().is_empty() {
             sink.push(
                 Code::MissingTranslation,
                 format!("{path}.{lang}"),
-                format!("the {} text is empty", lang_name(lang)),
+                Text::new(
+                    format!("{}文字是空的", name.zh),
+                    format!("the {} text is empty", name.en),
+                ),
             );
         }
     }
     if !text.zh.trim().is_empty() && !text.zh.chars().any(is_cjk) && text.zh.chars().count() > 3 {
+        let quoted = short(&text.zh);
         sink.push(
             Code::SuspectTranslation,
             format!("{path}.zh"),
-            format!(
-                "the Chinese text has no Chinese characters: {:?}",
-                short(&text.zh)
+            Text::new(
+                format!("中文文字里没有汉字：{quoted:?}"),
+                format!("the Chinese text has no Chinese characters: {quoted:?}"),
             ),
         );
     }
     if text.en.chars().filter(|c| is_cjk(*c)).count() > 2 {
+        let quoted = short(&text.en);
         sink.push(
             Code::SuspectTranslation,
             format!("{path}.en"),
-            format!("the English text contains Chinese: {:?}", short(&text.en)),
+            Text::new(
+                format!("英文文字里夹有中文：{quoted:?}"),
+                format!("the English text contains Chinese: {quoted:?}"),
+            ),
         );
     }
 }
 
-fn check_texts(sink: &mut Sink, path: &(impl Display + ?Sized), texts: &[Text], what: &str) {
+fn check_texts(sink: &mut Sink, path: &(impl Display + ?Sized), texts: &[Text], what: Term) {
     if texts.is_empty() {
         sink.push(
             Code::EmptyList,
             path,
-            format!("{what} needs at least one line"),
+            Text::new(
+                format!("{}至少要有一句", what.zh),
+                format!("{} needs at least one line", what.en),
+            ),
         );
     }
     for (i, text) in texts.iter().enumerate() {
         check_text(sink, &format_args!("{path}[{i}]"), text);
     }
-}
-
-fn lang_name(lang: &str) -> &'static str {
-    if lang == "zh" { "Chinese" } else { "English" }
 }
 
 fn short(s: &str) -> String {
@@ -92,13 +117,19 @@ fn bounded(
     value: i32,
     min: i32,
     max: i32,
-    what: &str,
+    what: Term,
 ) -> i32 {
     if value < min || value > max {
         sink.push(
             Code::OutOfBounds,
             path,
-            format!("{what} is {value}, but must be between {min} and {max}"),
+            Text::new(
+                format!("{}是 {value}，但必须在 {min} 到 {max} 之间", what.zh),
+                format!(
+                    "{} is {value}, but must be between {min} and {max}",
+                    what.en
+                ),
+            ),
         );
         value.clamp(min, max)
     } else {
@@ -116,12 +147,12 @@ fn to_u8(v: i32) -> u8 {
 
 /// Ids of one kind, checked for duplicates as they are registered.
 struct Ids {
-    what: &'static str,
+    what: Term,
     seen: HashMap<String, usize>,
 }
 
 impl Ids {
-    fn new(what: &'static str) -> Self {
+    fn new(what: Term) -> Self {
         Ids {
             what,
             seen: HashMap::new(),
@@ -133,7 +164,10 @@ impl Ids {
             sink.push(
                 Code::WrongValue,
                 path,
-                format!("the {} id is empty", self.what),
+                Text::new(
+                    format!("{}的 id 是空的", self.what.zh),
+                    format!("the {} id is empty", self.what.en),
+                ),
             );
             return;
         }
@@ -142,7 +176,10 @@ impl Ids {
             sink.push(
                 Code::DuplicateId,
                 path,
-                format!("{} id `{id}` is used twice", self.what),
+                Text::new(
+                    format!("{} id `{id}` 用了两次", self.what.zh),
+                    format!("{} id `{id}` is used twice", self.what.en),
+                ),
             );
         } else {
             self.seen.insert(id.to_string(), next);
@@ -159,13 +196,16 @@ fn check_limit(
     path: &(impl Display + ?Sized),
     count: usize,
     max: usize,
-    what: &str,
+    what: Term,
 ) {
     if count > max {
         sink.push(
             Code::OutOfBounds,
             path,
-            format!("{count} {what}, but at most {max} are allowed"),
+            Text::new(
+                format!("有 {count} 个{}，但最多只能有 {max} 个", what.zh),
+                format!("{count} {}, but at most {max} are allowed", what.en),
+            ),
         );
     }
 }
@@ -187,16 +227,20 @@ fn score_items(
             item.points,
             -MAX_POINTS,
             MAX_POINTS,
-            "points",
+            POINTS,
         );
         let step = match &item.step {
             Some(s) => match steps.get(s) {
                 Some(idx) => Some(idx as StepIdx),
                 None => {
+                    let (zh, en) = known(steps);
                     sink.push(
                         Code::UnknownStep,
                         format!("{p}.step"),
-                        format!("no handling step `{s}` in the catalogue{}", known(steps)),
+                        Text::new(
+                            format!("通用目录里没有处理步骤 `{s}`{zh}"),
+                            format!("no handling step `{s}` in the catalogue{en}"),
+                        ),
                     );
                     None
                 }
@@ -213,30 +257,45 @@ fn score_items(
             None => sink.push(
                 Code::UnknownPrinciple,
                 format!("{p}.principle"),
-                format!(
-                    "no handling principle `{}` in the catalogue{}",
-                    item.principle,
-                    known(principles)
-                ),
+                no_principle(&item.principle, principles),
             ),
         }
     }
     out
 }
 
-/// " (known: a, b, c)" to help the author spot the typo.
-fn known(ids: &Ids) -> String {
+fn no_principle(id: &str, principles: &Ids) -> Text {
+    let (zh, en) = known(principles);
+    Text::new(
+        format!("通用目录里没有处理原则 `{id}`{zh}"),
+        format!("no handling principle `{id}` in the catalogue{en}"),
+    )
+}
+
+/// " (known: a, b, c)" to help the author spot the typo, in Chinese and in English.
+fn known(ids: &Ids) -> (String, String) {
     let mut names: Vec<(&String, &usize)> = ids.seen.iter().collect();
     names.sort_by_key(|(_, i)| **i);
     let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
     if list.is_empty() {
-        String::new()
+        (String::new(), String::new())
     } else if list.len() <= 16 {
-        format!(" (known: {})", list.join(", "))
+        (
+            format!("（已有：{}）", list.join(", ")),
+            format!(" (known: {})", list.join(", ")),
+        )
     } else {
-        format!(" (known: {}, …)", list[..16].join(", "))
+        (
+            format!("（已有：{}, …）", list[..16].join(", ")),
+            format!(" (known: {}, …)", list[..16].join(", ")),
+        )
     }
 }
+
+const PRINCIPLE: Term = term("处理原则", "principle");
+const STEP: Term = term("处理步骤", "step");
+const TECHNIQUE: Term = term("技巧", "technique");
+const PERSONA: Term = term("客户类型", "behaviour type");
 
 /// The catalogue's ids, kept for checking scenarios.
 #[derive(Debug)]
@@ -249,13 +308,13 @@ pub struct CatalogueIds {
 
 impl std::fmt::Debug for Ids {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ids: {}", self.what, self.seen.len())
+        write!(f, "{} ids: {}", self.what.en, self.seen.len())
     }
 }
 
 impl CatalogueIds {
     pub fn from_catalogue(catalogue: &Catalogue) -> Self {
-        fn ids<'a>(what: &'static str, names: impl Iterator<Item = &'a String>) -> Ids {
+        fn ids<'a>(what: Term, names: impl Iterator<Item = &'a String>) -> Ids {
             let mut out = Ids::new(what);
             for (i, name) in names.enumerate() {
                 out.seen.entry(name.clone()).or_insert(i);
@@ -263,10 +322,10 @@ impl CatalogueIds {
             out
         }
         CatalogueIds {
-            principles: ids("principle", catalogue.principles.iter().map(|p| &p.id)),
-            steps: ids("step", catalogue.steps.iter().map(|p| &p.id)),
-            techniques: ids("technique", catalogue.techniques.iter().map(|p| &p.id)),
-            personas: ids("behaviour type", catalogue.personas.iter().map(|p| &p.id)),
+            principles: ids(PRINCIPLE, catalogue.principles.iter().map(|p| &p.id)),
+            steps: ids(STEP, catalogue.steps.iter().map(|p| &p.id)),
+            techniques: ids(TECHNIQUE, catalogue.techniques.iter().map(|p| &p.id)),
+            personas: ids(PERSONA, catalogue.personas.iter().map(|p| &p.id)),
         }
     }
 }
@@ -280,10 +339,14 @@ fn technique_ref(
     match techniques.get(id) {
         Some(i) => Some(i as TechniqueIdx),
         None => {
+            let (zh, en) = known(techniques);
             sink.push(
                 Code::UnknownTechnique,
                 path,
-                format!("no technique `{id}` in the catalogue{}", known(techniques)),
+                Text::new(
+                    format!("通用目录里没有技巧 `{id}`{zh}"),
+                    format!("no technique `{id}` in the catalogue{en}"),
+                ),
             );
             None
         }
@@ -299,12 +362,13 @@ fn persona_ref(
     match personas.get(id) {
         Some(i) => Some(i as PersonaIdx),
         None => {
+            let (zh, en) = known(personas);
             sink.push(
                 Code::UnknownPersona,
                 path,
-                format!(
-                    "no behaviour type `{id}` in the catalogue{}",
-                    known(personas)
+                Text::new(
+                    format!("通用目录里没有客户类型 `{id}`{zh}"),
+                    format!("no behaviour type `{id}` in the catalogue{en}"),
                 ),
             );
             None
@@ -320,21 +384,27 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         sink.push(
             Code::OutOfBounds,
             "pass_mark",
-            format!(
-                "the pass mark is {}, but must be between 0 and 100",
-                raw.pass_mark
+            Text::new(
+                format!("及格线是 {}，但必须在 0 到 100 之间", raw.pass_mark),
+                format!(
+                    "the pass mark is {}, but must be between 0 and 100",
+                    raw.pass_mark
+                ),
             ),
         );
         80.0
     };
 
-    let mut principle_ids = Ids::new("principle");
+    let mut principle_ids = Ids::new(PRINCIPLE);
     let mut principles = Vec::new();
     if raw.principles.is_empty() {
         sink.push(
             Code::EmptyList,
             "principles",
-            "the catalogue needs at least one principle",
+            Text::new(
+                "通用目录至少要有一条处理原则",
+                "the catalogue needs at least one principle",
+            ),
         );
     }
     for (i, p) in raw.principles.iter().enumerate() {
@@ -347,9 +417,12 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             sink.push(
                 Code::OutOfBounds,
                 format!("{path}.weight"),
-                format!(
-                    "the weight is {}, but must be above 0 and at most 10",
-                    p.weight
+                Text::new(
+                    format!("权重是 {}，但必须大于 0 且不超过 10", p.weight),
+                    format!(
+                        "the weight is {}, but must be above 0 and at most 10",
+                        p.weight
+                    ),
                 ),
             );
         }
@@ -361,15 +434,24 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             weight: p.weight,
         });
     }
-    check_limit(sink, "principles", principles.len(), 32, "principles");
+    check_limit(
+        sink,
+        "principles",
+        principles.len(),
+        32,
+        term("处理原则", "principles"),
+    );
 
-    let mut step_ids = Ids::new("step");
+    let mut step_ids = Ids::new(STEP);
     let mut steps = Vec::new();
     if raw.steps.is_empty() {
         sink.push(
             Code::EmptyList,
             "steps",
-            "the catalogue needs at least one handling step",
+            Text::new(
+                "通用目录至少要有一个处理步骤",
+                "the catalogue needs at least one handling step",
+            ),
         );
     }
     for (i, s) in raw.steps.iter().enumerate() {
@@ -383,9 +465,9 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             description: s.description.clone(),
         });
     }
-    check_limit(sink, "steps", steps.len(), 16, "steps");
+    check_limit(sink, "steps", steps.len(), 16, term("处理步骤", "steps"));
 
-    let mut technique_ids = Ids::new("technique");
+    let mut technique_ids = Ids::new(TECHNIQUE);
     for (i, t) in raw.techniques.iter().enumerate() {
         technique_ids.add(sink, &format_args!("techniques[{i}].id"), &t.id);
     }
@@ -394,7 +476,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         "techniques",
         raw.techniques.len(),
         MAX_TECHNIQUES,
-        "techniques",
+        term("技巧", "techniques"),
     );
     let mut techniques = Vec::new();
     for (i, t) in raw.techniques.iter_mut().enumerate() {
@@ -407,7 +489,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             t.mood,
             -10,
             10,
-            "the mood change",
+            MOOD_CHANGE,
         );
         let trust = bounded(
             sink,
@@ -415,7 +497,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             t.trust,
             -10,
             10,
-            "the trust change",
+            TRUST_CHANGE,
         );
         let score = score_items(
             sink,
@@ -436,13 +518,16 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
         });
     }
 
-    let mut persona_ids = Ids::new("behaviour type");
+    let mut persona_ids = Ids::new(PERSONA);
     let mut personas = Vec::new();
     if raw.personas.is_empty() {
         sink.push(
             Code::EmptyList,
             "personas",
-            "the catalogue needs at least one behaviour type",
+            Text::new(
+                "通用目录至少要有一种客户类型",
+                "the catalogue needs at least one behaviour type",
+            ),
         );
     }
     for (i, p) in raw.personas.iter_mut().enumerate() {
@@ -457,7 +542,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             p.start_mood,
             -10,
             10,
-            "the mood shift",
+            term("情绪偏移", "the mood shift"),
         );
         let start_trust = bounded(
             sink,
@@ -465,7 +550,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             p.start_trust,
             -10,
             10,
-            "the trust shift",
+            term("信任偏移", "the trust shift"),
         );
         let mut reactions = Vec::new();
         for (j, r) in p.reactions.iter_mut().enumerate() {
@@ -482,7 +567,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 r.mood,
                 -10,
                 10,
-                "the mood change",
+                MOOD_CHANGE,
             );
             let trust = bounded(
                 sink,
@@ -490,7 +575,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 r.trust,
                 -10,
                 10,
-                "the trust change",
+                TRUST_CHANGE,
             );
             let score = score_items(
                 sink,
@@ -514,7 +599,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             &format_args!("{path}.streaks"),
             p.streaks.len(),
             MAX_STREAKS,
-            "streak rules",
+            term("连续使用规则", "streak rules"),
         );
         for (j, s) in p.streaks.iter_mut().enumerate() {
             let sp = Element::new(&path, ".streaks", j);
@@ -530,7 +615,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 i32::try_from(s.at_least).unwrap_or(i32::MAX),
                 2,
                 10,
-                "the streak length",
+                term("连续次数", "the streak length"),
             );
             let mood = bounded(
                 sink,
@@ -538,7 +623,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 s.mood,
                 -10,
                 10,
-                "the mood change",
+                MOOD_CHANGE,
             );
             let trust = bounded(
                 sink,
@@ -546,7 +631,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 s.trust,
                 -10,
                 10,
-                "the trust change",
+                TRUST_CHANGE,
             );
             let score = score_items(
                 sink,
@@ -576,16 +661,22 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             streaks,
         });
     }
-    check_limit(sink, "personas", personas.len(), 16, "behaviour types");
+    check_limit(
+        sink,
+        "personas",
+        personas.len(),
+        16,
+        term("客户类型", "behaviour types"),
+    );
 
-    let mut rule_ids = Ids::new("order rule");
+    let mut rule_ids = Ids::new(term("顺序规则", "order rule"));
     let mut order_rules = Vec::new();
     check_limit(
         sink,
         "order_rules",
         raw.order_rules.len(),
         MAX_ORDER_RULES,
-        "order rules",
+        term("顺序规则", "order rules"),
     );
     for (i, r) in raw.order_rules.iter().enumerate() {
         let path = format!("order_rules[{i}]");
@@ -602,7 +693,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
                 sink.push(
                     Code::EmptyList,
                     format!("{path}.{field}"),
-                    "name at least one technique",
+                    Text::new("至少写出一种技巧", "name at least one technique"),
                 );
             }
             for (j, t) in list.iter().enumerate() {
@@ -622,7 +713,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             r.kept,
             -MAX_POINTS,
             MAX_POINTS,
-            "points",
+            POINTS,
         );
         let broken = bounded(
             sink,
@@ -630,7 +721,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             r.broken,
             -MAX_POINTS,
             MAX_POINTS,
-            "points",
+            POINTS,
         );
         match principle_ids.get(&r.principle) {
             Some(p) => order_rules.push(OrderRule {
@@ -647,11 +738,7 @@ pub fn catalogue(raw: &mut RawCatalogue, sink: &mut Sink) -> Option<Catalogue> {
             None => sink.push(
                 Code::UnknownPrinciple,
                 format!("{path}.principle"),
-                format!(
-                    "no handling principle `{}` in the catalogue{}",
-                    r.principle,
-                    known(&principle_ids)
-                ),
+                no_principle(&r.principle, &principle_ids),
             ),
         }
     }
@@ -696,7 +783,7 @@ fn condition(
             v,
             0,
             i32::from(SCALE_MAX),
-            "the level",
+            term("等级", "the level"),
         ))
     };
     Some(match raw {
@@ -707,10 +794,14 @@ fn condition(
         RawCondition::Fact(id) => match ids.facts.get(id) {
             Some(i) => Condition::Fact(i as u8),
             None => {
+                let (zh, en) = known(&ids.facts);
                 sink.push(
                     Code::UnknownFactOrFlag,
                     format!("{path}[0]"),
-                    format!("no fact `{id}` is declared in `facts`{}", known(&ids.facts)),
+                    Text::new(
+                        format!("`facts` 里没有声明事实 `{id}`{zh}"),
+                        format!("no fact `{id}` is declared in `facts`{en}"),
+                    ),
                 );
                 return None;
             }
@@ -718,10 +809,14 @@ fn condition(
         RawCondition::Flag(id) => match ids.flags.get(id) {
             Some(i) => Condition::Flag(i as u8),
             None => {
+                let (zh, en) = known(&ids.flags);
                 sink.push(
                     Code::UnknownFactOrFlag,
                     format!("{path}[0]"),
-                    format!("no flag `{id}` is declared in `flags`{}", known(&ids.flags)),
+                    Text::new(
+                        format!("`flags` 里没有声明标记 `{id}`{zh}"),
+                        format!("no flag `{id}` is declared in `flags`{en}"),
+                    ),
                 );
                 return None;
             }
@@ -769,13 +864,21 @@ fn node_ref(
     match ids.nodes.get(id) {
         Some(i) => i as NodeIdx,
         None => {
-            let hint = closest(id, ids.nodes.seen.keys().map(String::as_str))
-                .map(|c| format!(" (did you mean `{c}`?)"))
+            let (zh, en) = closest(id, ids.nodes.seen.keys().map(String::as_str))
+                .map(|c| {
+                    (
+                        format!("（是不是 `{c}`？）"),
+                        format!(" (did you mean `{c}`?)"),
+                    )
+                })
                 .unwrap_or_default();
             sink.push(
                 Code::UnknownNode,
                 path,
-                format!("no node `{id}` in this scenario{hint}"),
+                Text::new(
+                    format!("这个情景里没有节点 `{id}`{zh}"),
+                    format!("no node `{id}` in this scenario{en}"),
+                ),
             );
             0
         }
@@ -817,15 +920,17 @@ fn bit_refs(
     for (i, id) in list.iter().enumerate() {
         match ids.get(id) {
             Some(idx) => mask |= 1u64 << idx,
-            None => sink.push(
-                Code::UnknownFactOrFlag,
-                format!("{path}[{i}]"),
-                format!(
-                    "no {} `{id}` is declared in `{field}`{}",
-                    ids.what,
-                    known(ids)
-                ),
-            ),
+            None => {
+                let (zh, en) = known(ids);
+                sink.push(
+                    Code::UnknownFactOrFlag,
+                    format!("{path}[{i}]"),
+                    Text::new(
+                        format!("`{field}` 里没有声明{} `{id}`{zh}", ids.what.zh),
+                        format!("no {} `{id}` is declared in `{field}`{en}", ids.what.en),
+                    ),
+                )
+            }
         }
     }
     mask
@@ -850,14 +955,21 @@ pub fn scenario(
         sink.push(
             Code::WrongValue,
             "id",
-            format!(
-                "the scenario id {:?} must be lower-case letters, digits, `-` or `_`",
-                raw.id
+            Text::new(
+                format!("情景 id {:?} 只能由小写字母、数字、`-` 或 `_` 组成", raw.id),
+                format!(
+                    "the scenario id {:?} must be lower-case letters, digits, `-` or `_`",
+                    raw.id
+                ),
             ),
         );
     }
     if raw.version == 0 {
-        sink.push(Code::OutOfBounds, "version", "the version starts at 1");
+        sink.push(
+            Code::OutOfBounds,
+            "version",
+            Text::new("版本号从 1 开始", "the version starts at 1"),
+        );
     }
     let persona = persona_ref(sink, "persona", &raw.persona, &catalogue.personas);
     let difficulty = bounded(
@@ -866,7 +978,7 @@ pub fn scenario(
         i32::try_from(raw.difficulty).unwrap_or(i32::MAX),
         1,
         3,
-        "the difficulty",
+        term("难度", "the difficulty"),
     );
     let max_turns = bounded(
         sink,
@@ -874,20 +986,25 @@ pub fn scenario(
         i32::try_from(raw.max_turns).unwrap_or(i32::MAX),
         1,
         500,
-        "the turn limit",
+        term("回合上限", "the turn limit"),
     );
     check_text(sink, "title", &raw.title);
     check_text(sink, "summary", &raw.summary);
     check_text(sink, "customer.name", &raw.customer.name);
     check_text(sink, "customer.car", &raw.customer.car);
     check_text(sink, "customer.complaint", &raw.customer.complaint);
-    check_texts(sink, "notes.goals", &raw.notes.goals, "the trainer's goals");
+    check_texts(
+        sink,
+        "notes.goals",
+        &raw.notes.goals,
+        term("培训目标", "the trainer's goals"),
+    );
     check_text(sink, "notes.manual", &raw.notes.manual);
     check_texts(
         sink,
         "notes.discussion",
         &raw.notes.discussion,
-        "the discussion questions",
+        term("讨论题", "the discussion questions"),
     );
     let start_mood = bounded(
         sink,
@@ -895,7 +1012,7 @@ pub fn scenario(
         raw.start.mood,
         0,
         i32::from(SCALE_MAX),
-        "the starting mood",
+        term("开始时的情绪", "the starting mood"),
     );
     let start_trust = bounded(
         sink,
@@ -903,16 +1020,22 @@ pub fn scenario(
         raw.start.trust,
         0,
         i32::from(SCALE_MAX),
-        "the starting trust",
+        term("开始时的信任", "the starting trust"),
     );
 
     let mut ids = ScenarioIds {
-        nodes: Ids::new("node"),
-        facts: Ids::new("fact"),
-        flags: Ids::new("flag"),
+        nodes: Ids::new(term("节点", "node")),
+        facts: Ids::new(term("事实", "fact")),
+        flags: Ids::new(term("标记", "flag")),
     };
     let mut facts = Vec::new();
-    check_limit(sink, "facts", raw.facts.len(), MAX_FACTS, "facts");
+    check_limit(
+        sink,
+        "facts",
+        raw.facts.len(),
+        MAX_FACTS,
+        term("事实", "facts"),
+    );
     for (i, f) in raw.facts.iter().enumerate() {
         ids.facts.add(sink, &format_args!("facts[{i}].id"), &f.id);
         check_text(sink, &format_args!("facts[{i}].text"), &f.text);
@@ -921,7 +1044,13 @@ pub fn scenario(
             text: f.text.clone(),
         });
     }
-    check_limit(sink, "flags", raw.flags.len(), MAX_FLAGS, "flags");
+    check_limit(
+        sink,
+        "flags",
+        raw.flags.len(),
+        MAX_FLAGS,
+        term("标记", "flags"),
+    );
     for (i, f) in raw.flags.iter().enumerate() {
         ids.flags.add(sink, &format_args!("flags[{i}]"), f);
     }
@@ -929,7 +1058,10 @@ pub fn scenario(
         sink.push(
             Code::EmptyList,
             "nodes",
-            "a scenario needs at least one turn and one ending",
+            Text::new(
+                "一个情景至少要有一个回合和一个结局",
+                "a scenario needs at least one turn and one ending",
+            ),
         );
     }
     for (i, node) in raw.nodes.iter().enumerate() {
@@ -944,14 +1076,14 @@ pub fn scenario(
         None => 0,
     };
 
-    let mut escalation_ids = Ids::new("escalation");
+    let mut escalation_ids = Ids::new(term("升级", "escalation"));
     let mut escalations = Vec::new();
     check_limit(
         sink,
         "escalations",
         raw.escalations.len(),
         MAX_ESCALATIONS,
-        "escalations",
+        term("升级", "escalations"),
     );
     for (i, e) in raw.escalations.iter().enumerate() {
         let path = Element::new("", "escalations", i);
@@ -981,7 +1113,12 @@ pub fn scenario(
             }
             RawNode::Ending(e) => {
                 check_text(sink, &format_args!("{path}.title"), &e.title);
-                check_texts(sink, &format_args!("{path}.say"), &e.say, "an ending");
+                check_texts(
+                    sink,
+                    &format_args!("{path}.say"),
+                    &e.say,
+                    term("结局", "an ending"),
+                );
                 check_text(sink, &format_args!("{path}.debrief"), &e.debrief);
                 Node {
                     id: std::mem::take(&mut e.id),
@@ -1006,7 +1143,10 @@ pub fn scenario(
         sink.push(
             Code::EmptyList,
             "nodes",
-            "a scenario needs at least one `Ending`",
+            Text::new(
+                "一个情景至少要有一个 `Ending`",
+                "a scenario needs at least one `Ending`",
+            ),
         );
     }
 
@@ -1059,19 +1199,24 @@ fn turn(
     let step = match catalogue.steps.get(&t.step) {
         Some(s) => s as StepIdx,
         None => {
+            let (zh, en) = known(&catalogue.steps);
             sink.push(
                 Code::UnknownStep,
                 format!("{path}.step"),
-                format!(
-                    "no handling step `{}` in the catalogue{}",
-                    t.step,
-                    known(&catalogue.steps)
+                Text::new(
+                    format!("通用目录里没有处理步骤 `{}`{zh}", t.step),
+                    format!("no handling step `{}` in the catalogue{en}", t.step),
                 ),
             );
             0
         }
     };
-    check_texts(sink, &format_args!("{path}.say"), &t.say, "a turn");
+    check_texts(
+        sink,
+        &format_args!("{path}.say"),
+        &t.say,
+        term("回合", "a turn"),
+    );
     let mut say_as = Vec::new();
     let mut seen_personas = HashSet::new();
     for (i, a) in t.say_as.iter_mut().enumerate() {
@@ -1080,7 +1225,7 @@ fn turn(
             sink,
             &format_args!("{ap}.say"),
             &a.say,
-            "a behaviour type's variant",
+            term("客户类型的台词", "a behaviour type's variant"),
         );
         if let Some(p) = persona_ref(
             sink,
@@ -1092,9 +1237,12 @@ fn turn(
                 sink.push(
                     Code::DuplicateId,
                     format!("{ap}.persona"),
-                    format!(
-                        "behaviour type `{}` has two sets of lines in this turn",
-                        a.persona
+                    Text::new(
+                        format!("客户类型 `{}` 在这个回合里有两组台词", a.persona),
+                        format!(
+                            "behaviour type `{}` has two sets of lines in this turn",
+                            a.persona
+                        ),
                     ),
                 );
             }
@@ -1105,19 +1253,25 @@ fn turn(
         sink.push(
             Code::DeadEnd,
             format!("{path}.replies"),
-            format!("turn `{}` has no replies, so the conversation cannot go on (end it with an `Ending` instead)", t.id),
+            Text::new(
+                format!("回合 `{}` 没有回应，对话无法继续（要在这里结束，请改用 `Ending`）", t.id),
+                format!("turn `{}` has no replies, so the conversation cannot go on (end it with an `Ending` instead)", t.id),
+            ),
         );
     } else if t.replies.len() == 1 {
         sink.push(
             Code::SingleReply,
             format!("{path}.replies"),
-            format!(
-                "turn `{}` offers only one reply, so the trainee has no choice",
-                t.id
+            Text::new(
+                format!("回合 `{}` 只有一条回应，学员没有选择的余地", t.id),
+                format!(
+                    "turn `{}` offers only one reply, so the trainee has no choice",
+                    t.id
+                ),
             ),
         );
     }
-    let mut reply_ids = Ids::new("reply");
+    let mut reply_ids = Ids::new(term("回应", "reply"));
     let mut replies = Vec::new();
     let mut technique_sets: Vec<(u64, usize)> = Vec::new();
     for (i, r) in t.replies.iter_mut().enumerate() {
@@ -1131,7 +1285,10 @@ fn turn(
             sink.push(
                 Code::EmptyList,
                 format!("{rp}.techniques"),
-                "tag the reply with at least one technique",
+                Text::new(
+                    "请为这条回应标注至少一种技巧",
+                    "tag the reply with at least one technique",
+                ),
             );
         }
         for (j, name) in r.techniques.iter().enumerate() {
@@ -1153,11 +1310,19 @@ fn turn(
                 sink.push(
                     Code::SameTechniques,
                     format!("{rp}.techniques"),
-                    format!(
-                        "replies {} and {} of turn `{}` use the same techniques",
-                        other + 1,
-                        i + 1,
-                        t.id
+                    Text::new(
+                        format!(
+                            "回合 `{}` 的第 {} 条和第 {} 条回应所用的技巧相同",
+                            t.id,
+                            other + 1,
+                            i + 1
+                        ),
+                        format!(
+                            "replies {} and {} of turn `{}` use the same techniques",
+                            other + 1,
+                            i + 1,
+                            t.id
+                        ),
                     ),
                 );
             }
@@ -1169,7 +1334,7 @@ fn turn(
             r.mood,
             -10,
             10,
-            "the mood change",
+            MOOD_CHANGE,
         );
         let trust = bounded(
             sink,
@@ -1177,7 +1342,7 @@ fn turn(
             r.trust,
             -10,
             10,
-            "the trust change",
+            TRUST_CHANGE,
         );
         let score = score_items(
             sink,
@@ -1269,7 +1434,10 @@ fn graph_checks(scenario: &Scenario, sink: &mut Sink) {
             sink.push(
                 Code::UnreachableNode,
                 format!("nodes[{i}].id"),
-                format!("no path from the start reaches node `{}`", node.id),
+                Text::new(
+                    format!("从开头出发，没有任何路径能到达节点 `{}`", node.id),
+                    format!("no path from the start reaches node `{}`", node.id),
+                ),
             );
         }
     }
@@ -1296,9 +1464,12 @@ fn graph_checks(scenario: &Scenario, sink: &mut Sink) {
             sink.push(
                 Code::LoopWithoutExit,
                 format!("nodes[{first}].id"),
-                format!(
-                    "nodes {} form a loop with no way out to an ending",
-                    names.join(" → ")
+                Text::new(
+                    format!("节点 {} 构成一个循环，没有出路通向结局", names.join(" → ")),
+                    format!(
+                        "nodes {} form a loop with no way out to an ending",
+                        names.join(" → ")
+                    ),
                 ),
             );
         }

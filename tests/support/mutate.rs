@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use complaint_trainer::roleplay::checks::analyse_all;
-use complaint_trainer::scenario::Catalogue;
 use complaint_trainer::scenario::load::{self, SourceFile, place_in};
 use complaint_trainer::scenario::validate::CatalogueIds;
+use complaint_trainer::scenario::{Catalogue, Diagnostic};
 use rand::Rng;
 
 /// Fragments that look like scenario syntax, so mutations reach deep into the parser.
@@ -114,12 +114,27 @@ pub fn check_scenario(
         let (pending, _) = analyse_all(&Arc::new(scenario), catalogue, max_states);
         diagnostics.extend(place_in(&file, pending));
     }
+    said_in_chinese_too(&diagnostics);
     diagnostics.len()
+}
+
+/// Every diagnostic, whatever the bytes that caused it, has a message in Chinese.
+fn said_in_chinese_too(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        assert!(
+            d.message_zh
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "no Chinese message for {d}: {:?}",
+            d.message_zh
+        );
+    }
 }
 
 /// Parsing and checking a (possibly broken) catalogue.
 pub fn check_catalogue(bytes: Vec<u8>) -> usize {
     let (_, diagnostics) = load::catalogue(&SourceFile::new("catalogue.ron", bytes));
+    said_in_chinese_too(&diagnostics);
     diagnostics.len()
 }
 
