@@ -142,15 +142,7 @@ fn registration_refuses_bad_input_then_signs_in() {
 fn a_practice_attempt_runs_to_the_debrief_and_is_recorded() {
     let mut app = test_app("practice");
     send(&mut app, Action::Register(trainee("王玥", "B2")));
-    send(
-        &mut app,
-        Action::Start {
-            scenario: "warmup-late-car".into(),
-            persona: None,
-            mode: Mode::Practice,
-        },
-    );
-    wait_for(&mut app, Screen::RolePlay);
+    start_warmup(&mut app);
 
     // A wrong reply can be taken back.
     let turns_before = |app: &App| {
@@ -287,7 +279,11 @@ fn unknown_scenarios_and_behaviour_types_say_why() {
     );
     assert_eq!(screen(&app), Screen::Preparing);
     let error = app.world().resource::<Preparing>().error.clone().unwrap();
-    assert!(error.contains("no-such-scenario"), "{error}");
+    assert!(error.en.contains("no-such-scenario"), "{error:?}");
+    assert!(
+        error.zh.contains("`no-such-scenario` 没有载入"),
+        "{error:?}"
+    );
     send(&mut app, Action::CancelPreparing);
     assert_eq!(screen(&app), Screen::Home);
     send(
@@ -299,7 +295,8 @@ fn unknown_scenarios_and_behaviour_types_say_why() {
         },
     );
     let error = app.world().resource::<Preparing>().error.clone().unwrap();
-    assert!(error.contains("grumpy"), "{error}");
+    assert!(error.en.contains("grumpy"), "{error:?}");
+    assert!(error.zh.contains("没有客户类型 `grumpy`"), "{error:?}");
 }
 
 #[test]
@@ -397,14 +394,47 @@ fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
 
 /// An app on a real records file in `dir`, as after a start.
 fn app_on(dir: &std::path::Path) -> App {
+    app_with(dir, Lang::En, Sources::embedded())
+}
+
+fn app_with(dir: &std::path::Path, lang: Lang, sources: Sources) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
     let records = RecordsStore::open(dir);
     assert!(records.problem.is_none(), "{:?}", records.problem);
-    app::add_logic(&mut app, dir.to_path_buf(), Some(Lang::En), records);
-    app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
+    app::add_logic(&mut app, dir.to_path_buf(), Some(lang), records);
+    app::set_library(&mut app, sources.load(), "built-in".into());
     app.update();
     app
+}
+
+/// Starts the warm-up in practice mode and waits until its first turn is on screen.
+fn start_warmup(app: &mut App) {
+    send(
+        app,
+        Action::Start {
+            scenario: "warmup-late-car".into(),
+            persona: None,
+            mode: Mode::Practice,
+        },
+    );
+    wait_for(app, Screen::RolePlay);
+}
+
+/// Registers a trainee, plays two turns of the warm-up and lets the app go away without
+/// closing anything, as in a crash; returns the trainee's id.
+fn crash_mid_attempt(dir: &std::path::Path) -> i64 {
+    let mut app = app_on(dir);
+    send(&mut app, Action::Register(trainee("王喆", "R1")));
+    start_warmup(&mut app);
+    for _ in 0..2 {
+        let pick = best_choice(&app);
+        send(&mut app, Action::Choose(pick));
+        send(&mut app, Action::Continue);
+    }
+    let id = app.world().resource::<SignedIn>().0.as_ref().unwrap().id;
+    std::mem::forget(app);
+    id
 }
 
 fn best_choice(app: &App) -> usize {
@@ -423,28 +453,7 @@ fn best_choice(app: &App) -> usize {
 #[test]
 fn an_unfinished_attempt_is_offered_again_after_a_crash() {
     let dir = data_dir("resume");
-    let id = {
-        let mut app = app_on(&dir);
-        send(&mut app, Action::Register(trainee("王喆", "R1")));
-        send(
-            &mut app,
-            Action::Start {
-                scenario: "warmup-late-car".into(),
-                persona: None,
-                mode: Mode::Practice,
-            },
-        );
-        wait_for(&mut app, Screen::RolePlay);
-        for _ in 0..2 {
-            let pick = best_choice(&app);
-            send(&mut app, Action::Choose(pick));
-            send(&mut app, Action::Continue);
-        }
-        let id = app.world().resource::<SignedIn>().0.as_ref().unwrap().id;
-        // The app goes away without closing anything: the crash.
-        std::mem::forget(app);
-        id
-    };
+    let id = crash_mid_attempt(&dir);
     let mut app = app_on(&dir);
     send(&mut app, Action::SignIn(id));
     let offered = app
@@ -472,6 +481,38 @@ fn an_unfinished_attempt_is_offered_again_after_a_crash() {
         None,
         "the finished attempt is no longer offered"
     );
+}
+
+#[test]
+fn an_unfinished_attempt_at_a_scenario_changed_since_says_why_in_chinese() {
+    let dir = data_dir("resume-changed");
+    let id = crash_mid_attempt(&dir);
+    // The trainer brings out version 2 of the scenario before the trainee comes back.
+    let mut sources = Sources::embedded();
+    let file = sources
+        .scenarios
+        .iter_mut()
+        .find(|f| f.name.ends_with("warmup_late_car.ron"))
+        .expect("the warm-up");
+    let text = String::from_utf8(file.bytes.clone()).unwrap();
+    assert!(text.contains("version: 1,"));
+    file.bytes = text.replacen("version: 1,", "version: 2,", 1).into_bytes();
+    let mut app = app_with(&dir, Lang::Zh, sources);
+    send(&mut app, Action::SignIn(id));
+    send(&mut app, Action::ResumeUnfinished);
+    let start = Instant::now();
+    while app.world().resource::<Preparing>().error.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(120), "no error shown");
+        assert_eq!(screen(&app), Screen::Preparing);
+        std::thread::sleep(Duration::from_millis(5));
+        app.update();
+    }
+    let error = app.world().resource::<Preparing>().error.clone().unwrap();
+    assert!(
+        error.zh.contains("第 1 版") && error.zh.contains("第 2 版"),
+        "{error:?}"
+    );
+    assert!(error.en.contains("version 1"), "{error:?}");
 }
 
 #[test]

@@ -77,6 +77,13 @@ fn check_exit_codes() {
     );
     let warning_only = run(&["check", &fixture("CT101_single_reply.ron")]);
     assert_eq!(warning_only.status.code(), Some(0));
+    let in_chinese = run(&["--lang", "zh", "play", "nope"]);
+    assert_eq!(in_chinese.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&in_chinese.stderr).starts_with("错误：没有情景 `nope`；已有："),
+        "{}",
+        String::from_utf8_lossy(&in_chinese.stderr)
+    );
     let usage = run(&["check", "--no-such-flag"]);
     assert_eq!(usage.status.code(), Some(2));
 }

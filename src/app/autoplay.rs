@@ -300,7 +300,7 @@ fn drive(
             Screen::RolePlay => autoplay.go(Step::Play),
             Screen::Preparing => {
                 if let Some(error) = &preparing.error {
-                    let error = error.clone();
+                    let error = error.en.clone();
                     autoplay.go(Step::Done);
                     fail(&mut exit, format!("cannot start: {error}"));
                 }

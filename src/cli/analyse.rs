@@ -47,13 +47,22 @@ struct PersonaJson {
 pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let library = env.library();
     let Some(catalogue) = library.catalogue.clone() else {
-        anyhow::bail!("the catalogue did not load; run `complaint-trainer check` for details");
+        return Err(super::no_catalogue());
     };
     let scenario = find_scenario(&library, &args.id)?.clone();
     let mut out = Vec::new();
     for (p, persona) in catalogue.personas.iter().enumerate() {
-        let a = Analysis::run(scenario.clone(), catalogue.clone(), p as u8)
-            .map_err(|e| anyhow::anyhow!("{} as `{}`: {e}", scenario.id, persona.id))?;
+        let a = Analysis::run(scenario.clone(), catalogue.clone(), p as u8).map_err(|e| {
+            super::told(
+                format!(
+                    "{}（按 `{}` 演练）：{}",
+                    scenario.id,
+                    persona.id,
+                    e.message(Lang::Zh)
+                ),
+                format!("{} as `{}`: {e}", scenario.id, persona.id),
+            )
+        })?;
         let ranges = |defs: Vec<(&String, &Text)>, ranges: &[crate::roleplay::analysis::Range]| {
             defs.into_iter()
                 .zip(ranges)

@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let library = env.library();
     let Some(catalogue) = &library.catalogue else {
-        anyhow::bail!("the catalogue did not load; run `complaint-trainer check` for details");
+        return Err(super::no_catalogue());
     };
     let scenario = super::play::find_scenario(&library, &args.id)?;
     let format = match args.format {

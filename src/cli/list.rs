@@ -44,14 +44,14 @@ struct Entry {
 pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let library = env.library();
     let Some(catalogue) = &library.catalogue else {
-        anyhow::bail!("the catalogue did not load; run `complaint-trainer check` for details");
+        return Err(super::no_catalogue());
     };
     let analyses = map_on_all_cores(&library.scenarios, |scenario| {
         Analysis::run(scenario.clone(), catalogue.clone(), scenario.persona)
     });
     let mut entries = Vec::new();
     for (scenario, analysis) in library.scenarios.iter().zip(analyses) {
-        let analysis = analysis.map_err(|e| anyhow::anyhow!("{}: {e}", scenario.source))?;
+        let analysis = analysis.map_err(|e| super::play::analysis_failed(&scenario.source, &e))?;
         entries.push(Entry {
             id: scenario.id.clone(),
             version: scenario.version,

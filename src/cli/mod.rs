@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::records::{RecordsError, TraineeError};
-use crate::scenario::{Lang, Library, ScenarioSource, Sources};
+use crate::scenario::{Lang, Library, ScenarioSource, Sources, Text};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -213,20 +213,41 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A command's error in both languages; the error line gives it in the chosen one.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.en)]
+pub struct Told(pub Text);
+
+pub fn told(zh: impl Into<String>, en: impl Into<String>) -> anyhow::Error {
+    Told(Text::new(zh, en)).into()
+}
+
+/// The commands that need the catalogue say this when it did not load.
+pub fn no_catalogue() -> anyhow::Error {
+    told(
+        "通用目录没有载入；运行 `complaint-trainer check` 查看详情",
+        "the catalogue did not load; run `complaint-trainer check` for details",
+    )
+}
+
 /// The error's message in `lang` where it has one (a records error met as it is), else as the
 /// error tells it.
 fn in_lang(e: &anyhow::Error, lang: Lang) -> String {
     let told = format!("{e:#}");
     // Only when no context was added around it, which would be lost.
     let as_is = |inner: &dyn std::fmt::Display| inner.to_string() == told;
-    match (
-        lang,
-        e.downcast_ref::<RecordsError>(),
-        e.downcast_ref::<TraineeError>(),
-    ) {
-        (Lang::Zh, Some(records), _) if as_is(records) => records.message(lang),
-        (Lang::Zh, _, Some(trainee)) if as_is(trainee) => trainee.message(lang),
-        _ => told,
+    if lang == Lang::En {
+        return told;
+    }
+    if let Some(records) = e.downcast_ref::<RecordsError>().filter(|r| as_is(r)) {
+        return records.message(lang);
+    }
+    if let Some(trainee) = e.downcast_ref::<TraineeError>().filter(|t| as_is(t)) {
+        return trainee.message(lang);
+    }
+    match e.downcast_ref::<Told>().filter(|t| as_is(t)) {
+        Some(Told(text)) => text.get(lang).to_string(),
+        None => told,
     }
 }
 

@@ -6,18 +6,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::records::time::now_secs;
 use crate::records::{Db, progress_of_session, record_of_session};
 use crate::roleplay::{
-    Analysis, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices, play_strategy,
+    Analysis, AnalysisError, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices,
+    play_strategy,
 };
 use crate::scenario::{Catalogue, Lang, Library, Scenario};
 
 use super::terminal::{self, label, t};
-use super::{EXIT_PROBLEM, Env};
+use super::{EXIT_PROBLEM, Env, no_catalogue, told};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModeArg {
@@ -69,10 +70,22 @@ pub struct ReplayArgs {
     pub json: bool,
 }
 
+/// Why a scenario's analysis failed, in both languages, naming its file.
+pub fn analysis_failed(file: &str, e: &AnalysisError) -> anyhow::Error {
+    told(
+        format!("{file}：{}", e.message(Lang::Zh)),
+        format!("{file}: {e}"),
+    )
+}
+
 pub fn find_scenario<'a>(library: &'a Library, id: &str) -> anyhow::Result<&'a Arc<Scenario>> {
     library.scenario(id).ok_or_else(|| {
         let known: Vec<&str> = library.scenarios.iter().map(|s| s.id.as_str()).collect();
-        anyhow!("no scenario `{id}`; known: {}", known.join(", "))
+        let known = known.join(", ");
+        told(
+            format!("没有情景 `{id}`；已有：{known}"),
+            format!("no scenario `{id}`; known: {known}"),
+        )
     })
 }
 
@@ -85,7 +98,11 @@ fn persona_index(
         None => Ok(scenario.persona),
         Some(name) => catalogue.persona_by_id(name).ok_or_else(|| {
             let known: Vec<&str> = catalogue.personas.iter().map(|p| p.id.as_str()).collect();
-            anyhow!("no behaviour type `{name}`; known: {}", known.join(", "))
+            let known = known.join(", ");
+            told(
+                format!("没有客户类型 `{name}`；已有：{known}"),
+                format!("no behaviour type `{name}`; known: {known}"),
+            )
         }),
     }
 }
@@ -154,13 +171,13 @@ fn result_json(card: &ScoreCard, transcript: &Transcript) -> anyhow::Result<Stri
 pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     let library = env.library();
     let Some(catalogue) = library.catalogue.clone() else {
-        bail!("the catalogue did not load; run `complaint-trainer check` for details");
+        return Err(no_catalogue());
     };
     let scenario = find_scenario(&library, &args.id)?.clone();
     let persona = persona_index(&catalogue, &scenario, args.persona.as_deref())?;
     let analysis = Arc::new(
         Analysis::run(scenario.clone(), catalogue.clone(), persona)
-            .map_err(|e| anyhow!("{}: {e}", scenario.source))?,
+            .map_err(|e| analysis_failed(&scenario.source, &e))?,
     );
     // Find the trainee before playing, so that a typo is reported before the work, not after.
     let recorder = match &args.trainee {
@@ -168,11 +185,18 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             let db = Db::open_dir(&env.data_dir)?;
             let trainee = db.find_trainee(key)?;
             if trainee.archived {
-                bail!(
-                    "trainee {} is archived; `trainee unarchive {}` brings them back",
-                    trainee.label(),
-                    trainee.id
-                );
+                return Err(told(
+                    format!(
+                        "学员 {} 已归档；用 `trainee unarchive {}` 可以恢复",
+                        trainee.label(),
+                        trainee.id
+                    ),
+                    format!(
+                        "trainee {} is archived; `trainee unarchive {}` brings them back",
+                        trainee.label(),
+                        trainee.id
+                    ),
+                ));
             }
             Some((db, trainee))
         }
@@ -412,21 +436,32 @@ pub fn replay(env: &Env, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{} is not a transcript", args.file.display()))?;
     let library = env.library();
     let Some(catalogue) = library.catalogue.clone() else {
-        bail!("the catalogue did not load; run `complaint-trainer check` for details");
+        return Err(no_catalogue());
     };
     let scenario = find_scenario(&library, &transcript.scenario)?.clone();
     let persona = persona_index(&catalogue, &scenario, Some(&transcript.persona))?;
-    let analysis = Arc::new(Analysis::run(scenario.clone(), catalogue, persona)?);
-    let card = crate::roleplay::replay(&transcript, analysis)?;
+    let analysis = Arc::new(
+        Analysis::run(scenario.clone(), catalogue, persona)
+            .map_err(|e| analysis_failed(&scenario.source, &e))?,
+    );
+    let card = crate::roleplay::replay(&transcript, analysis)
+        .map_err(|e| told(e.message(Lang::Zh), e.message(Lang::En)))?;
     if args.json {
         say!("{}", serde_json::to_string_pretty(&card)?);
     } else {
-        say!(
-            "{}: {:.1} / 100, {}",
-            transcript.scenario,
-            card.total,
-            if card.passed { "passed" } else { "not passed" }
-        );
+        let id = &transcript.scenario;
+        match env.lang {
+            Lang::Zh => say!(
+                "{id}：{:.1} / 100，{}",
+                card.total,
+                if card.passed { "及格" } else { "未及格" }
+            ),
+            Lang::En => say!(
+                "{id}: {:.1} / 100, {}",
+                card.total,
+                if card.passed { "passed" } else { "not passed" }
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

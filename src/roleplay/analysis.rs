@@ -28,7 +28,8 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::scenario::{
-    Catalogue, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reply, Scenario, StepIdx, TechniqueIdx,
+    Catalogue, Lang, NodeIdx, NodeKind, PersonaIdx, PrincipleIdx, Reply, Scenario, StepIdx,
+    TechniqueIdx,
 };
 use crate::scenario::{Condition, validate::strongly_connected};
 
@@ -48,6 +49,21 @@ pub enum AnalysisError {
     TooComplex,
     #[error("no way through the scenario reaches an ending")]
     NoCompletePath,
+}
+
+impl AnalysisError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => match self {
+                AnalysisError::TooComplex => {
+                    "情景的不同局面多于分析所能探索的数量；请简化它的条件，或把它拆开".to_string()
+                }
+                AnalysisError::NoCompletePath => "没有任何走法能到达结局".to_string(),
+            },
+        }
+    }
 }
 
 /// One possible reply from one state.

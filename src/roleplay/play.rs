@@ -12,7 +12,7 @@ use super::score::ScoreCard;
 use super::score::round1;
 use super::session::{Mode, Phase, Session, SessionError, Transcript};
 use super::state::{PlayState, TIMEOUT_NODE};
-use crate::scenario::{NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx};
+use crate::scenario::{Lang, NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -152,13 +152,54 @@ pub enum ReplayError {
     Diverged { turn: usize, what: &'static str },
 }
 
+impl ReplayError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (ReplayError::WrongScenario { recorded, current }, Lang::Zh) => {
+                format!("这份记录是情景 `{recorded}` 的，不是 `{current}` 的")
+            }
+            (
+                ReplayError::VersionChanged {
+                    scenario,
+                    recorded,
+                    current,
+                },
+                Lang::Zh,
+            ) => format!(
+                "这份记录是用情景 `{scenario}` 的第 {recorded} 版做的，而情景现在是第 {current} 版；原来记下的成绩仍然有效，但无法再按新版评分"
+            ),
+            (ReplayError::WrongPersona(persona), Lang::Zh) => {
+                format!("这份记录的客户类型 `{persona}` 与分析所用的不一致")
+            }
+            (ReplayError::Choice { turn, source }, Lang::Zh) => {
+                format!("第 {turn} 回合：{}", source.message(lang))
+            }
+            (ReplayError::Diverged { turn, what }, Lang::Zh) => {
+                let what = match *what {
+                    DIFFERENT_ENDING => "到达了另一个结局",
+                    OTHER_REPLIES => "给出的回应不同",
+                    OTHER_SCORE => "这条回应的得分不同",
+                    other => other,
+                };
+                format!("第 {turn} 回合的结果已与记录不同（{what}）")
+            }
+        }
+    }
+}
+
+const DIFFERENT_ENDING: &str = "a different ending was reached";
+const OTHER_REPLIES: &str = "other replies were offered";
+const OTHER_SCORE: &str = "the reply scored differently";
+
 /// Plays a transcript's choices again and checks that every turn comes out as recorded.
 pub fn replay(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<ScoreCard, ReplayError> {
     let session = resume(transcript, analysis)?;
     if session.transcript().ending != transcript.ending {
         return Err(ReplayError::Diverged {
             turn: transcript.turns.len(),
-            what: "a different ending was reached",
+            what: DIFFERENT_ENDING,
         });
     }
     Ok(session.score())
@@ -199,7 +240,7 @@ pub fn resume(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<Sessio
         if shown != recorded.shown {
             return Err(ReplayError::Diverged {
                 turn: i + 1,
-                what: "other replies were offered",
+                what: OTHER_REPLIES,
             });
         }
         let turn = session
@@ -211,7 +252,7 @@ pub fn resume(transcript: &Transcript, analysis: Arc<Analysis>) -> Result<Sessio
         if turn.events != recorded.events {
             return Err(ReplayError::Diverged {
                 turn: i + 1,
-                what: "the reply scored differently",
+                what: OTHER_SCORE,
             });
         }
     }

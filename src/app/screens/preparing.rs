@@ -17,7 +17,7 @@ use crate::app::state::{
 use crate::app::widgets::tr;
 use crate::records::InProgress;
 use crate::roleplay::{Analysis, AnalysisError, Mode, Session, resume};
-use crate::scenario::{Catalogue, Lang, PersonaIdx, Scenario};
+use crate::scenario::{Catalogue, Lang, PersonaIdx, Scenario, Text};
 
 /// Analyses already computed, for this library generation.
 #[derive(Resource, Debug, Default)]
@@ -65,17 +65,18 @@ pub struct Preparing {
     started: Option<Instant>,
     job: Option<JoinHandle<Result<Analysis, AnalysisError>>>,
     /// Why the scenario cannot be played.
-    pub error: Option<String>,
+    pub error: Option<Text>,
     /// An unfinished attempt to take up instead of starting afresh.
     pub resume: Option<InProgress>,
 }
 
 impl Preparing {
     /// A new attempt on this analysis in the mode asked for, or the unfinished one taken up.
-    fn attempt(&mut self, analysis: Arc<Analysis>) -> Result<ActiveAttempt, String> {
+    fn attempt(&mut self, analysis: Arc<Analysis>) -> Result<ActiveAttempt, Text> {
         let scenario = analysis.scenario.clone();
         if let Some(progress) = self.resume.take() {
-            let session = resume(&progress.transcript, analysis).map_err(|e| e.to_string())?;
+            let session = resume(&progress.transcript, analysis)
+                .map_err(|e| Text::new(e.message(Lang::Zh), e.message(Lang::En)))?;
             let mut active = ActiveAttempt::new(session, scenario);
             active.started_at = progress.started_at;
             active.clock =
@@ -112,12 +113,15 @@ fn persona_for(
     catalogue: &Catalogue,
     scenario: &Scenario,
     persona: Option<&str>,
-) -> Result<PersonaIdx, String> {
+) -> Result<PersonaIdx, Text> {
     match persona {
         None => Ok(scenario.persona),
-        Some(id) => catalogue
-            .persona_by_id(id)
-            .ok_or_else(|| format!("unknown behaviour type `{id}`")),
+        Some(id) => catalogue.persona_by_id(id).ok_or_else(|| {
+            Text::new(
+                format!("没有客户类型 `{id}`"),
+                format!("unknown behaviour type `{id}`"),
+            )
+        }),
     }
 }
 
@@ -174,7 +178,12 @@ fn handle_start(
             library.library.catalogue.clone(),
             library.scenario(scenario).cloned(),
         ) else {
-            preparing.error = Some(format!("scenario `{scenario}` is not loaded"));
+            preparing.error = Some(Text::new(
+                format!("情景 `{scenario}` 没有载入（文件可能已删除或有问题）"),
+                format!(
+                    "scenario `{scenario}` is not loaded (its file may be gone or have problems)"
+                ),
+            ));
             preparing.scenario = None;
             next.set(Screen::Preparing);
             continue;
@@ -273,8 +282,15 @@ fn poll(
                 Err(e) => preparing.error = Some(e),
             }
         }
-        Ok(Err(e)) => preparing.error = Some(e.to_string()),
-        Err(_) => preparing.error = Some("the analysis stopped unexpectedly".into()),
+        Ok(Err(e)) => {
+            preparing.error = Some(Text::new(e.message(Lang::Zh), e.message(Lang::En)));
+        }
+        Err(_) => {
+            preparing.error = Some(Text::new(
+                "分析意外中止",
+                "the analysis stopped unexpectedly",
+            ));
+        }
     }
 }
 
@@ -295,8 +311,8 @@ fn view(
                     ui.colored_label(
                         ui.visuals().error_fg_color,
                         match lang {
-                            Lang::Zh => format!("无法开始：{error}"),
-                            Lang::En => format!("Cannot start: {error}"),
+                            Lang::Zh => format!("无法开始：{}", error.zh),
+                            Lang::En => format!("Cannot start: {}", error.en),
                         },
                     );
                     if ui
