@@ -467,3 +467,34 @@ fn records_errors_are_told_in_the_chosen_language() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_help_is_in_the_chosen_language() {
+    for args in [
+        &["--lang", "zh", "check", "--help"][..],
+        &["check", "--lang=zh", "--help"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0));
+        let help = stdout(&out);
+        assert!(help.starts_with("检查情景文件"), "{help}");
+        assert!(help.contains("用法：complaint-trainer check"), "{help}");
+        assert!(help.contains("以 JSON 输出结果"), "{help}");
+    }
+    let from_locale = bin()
+        .args(["--help"])
+        .env("LC_ALL", "zh_CN.UTF-8")
+        .output()
+        .expect("run the binary");
+    assert!(
+        stdout(&from_locale).contains("命令"),
+        "{}",
+        stdout(&from_locale)
+    );
+    let english = stdout(&run(&["--lang", "en", "check", "--help"]));
+    assert!(english.starts_with("Check scenario files"), "{english}");
+    assert!(
+        english.contains("Usage: complaint-trainer check"),
+        "{english}"
+    );
+}

@@ -10,6 +10,7 @@ use super::{Env, Format};
 pub struct Args {
     /// The scenario id (see `list`).
     pub id: String,
+    /// Graphviz DOT or Mermaid (for Markdown pages).
     #[arg(long, value_enum, default_value = "dot")]
     pub format: Format,
 }

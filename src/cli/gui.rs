@@ -26,6 +26,7 @@ pub struct Args {
     /// The behaviour type for the scripted run (default: the scenario's own).
     #[arg(long, value_name = "TYPE", requires = "autoplay")]
     pub persona: Option<String>,
+    /// Practice or assessment, for the scripted run.
     #[arg(long, value_enum, default_value = "practice", requires = "autoplay")]
     pub mode: Option<ModeArg>,
     /// Seed for the scripted run's line variants and reply order.

@@ -23,6 +23,7 @@ mod analyse;
 mod check;
 mod graph;
 mod gui;
+mod help;
 mod list;
 mod play;
 mod records;
@@ -31,7 +32,7 @@ mod terminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::records::{RecordsError, TraineeError};
 use crate::scenario::{Lang, Library, ScenarioSource, Sources, Text};
@@ -175,8 +176,31 @@ pub fn default_data_dir() -> PathBuf {
 pub const EXIT_PROBLEM: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// The language `--lang` asks for, read before the command line is parsed so that its help
+/// can be in that language; else the environment's.
+fn lang_asked_for(args: &[std::ffi::OsString]) -> Lang {
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let given = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).copied(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        });
+    given.and_then(Lang::parse).unwrap_or_else(Lang::from_env)
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = match lang_asked_for(&args) {
+        Lang::Zh => help::in_chinese(Cli::command()),
+        Lang::En => Cli::command(),
+    };
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

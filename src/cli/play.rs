@@ -43,6 +43,7 @@ pub struct Args {
     /// The seed for line variants and the order of replies (default: a new one, printed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Practice coaches after every reply; assessment gives the debrief only at the end.
     #[arg(long, value_enum, default_value = "practice")]
     pub mode: ModeArg,
     /// Replies to choose, as the numbers shown on screen, e.g. 2,1,3.
@@ -66,6 +67,7 @@ pub struct Args {
 pub struct ReplayArgs {
     /// A transcript written by `play --transcript` or `play --json`.
     pub file: PathBuf,
+    /// Print the score card as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -23,10 +23,13 @@ pub enum TraineeCommand {
     /// Register a trainee; prints the new trainee's id.
     Add {
         // Names may start with "-" (and "=", "@"): they are data, not options.
+        /// The trainee's name, as shown at sign-in.
         #[arg(long, allow_hyphen_values = true)]
         name: String,
+        /// The employee number (unique when given).
         #[arg(long, value_name = "ID", allow_hyphen_values = true)]
         employee_id: Option<String>,
+        /// The dealership or site.
         #[arg(long, allow_hyphen_values = true)]
         site: Option<String>,
         /// The cohort's name or id (a new name creates the cohort).
@@ -35,6 +38,7 @@ pub enum TraineeCommand {
     },
     /// List trainees.
     List {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
         /// Include archived trainees.
@@ -45,16 +49,25 @@ pub enum TraineeCommand {
     Rename {
         /// Id, employee number or unique name.
         trainee: String,
+        /// The new name.
         #[arg(long, allow_hyphen_values = true)]
         name: String,
     },
     /// Hide a trainee from sign-in; their records stay.
-    Archive { trainee: String },
+    Archive {
+        /// Id, employee number or unique name.
+        trainee: String,
+    },
     /// Bring an archived trainee back.
-    Unarchive { trainee: String },
+    Unarchive {
+        /// Id, employee number or unique name.
+        trainee: String,
+    },
     /// Move a trainee to a cohort (name or id; "" for none).
     Move {
+        /// Id, employee number or unique name.
         trainee: String,
+        /// The cohort's name or id; "" takes the trainee out of any.
         #[arg(long)]
         cohort: String,
     },
@@ -64,8 +77,10 @@ pub enum TraineeCommand {
 pub enum CohortCommand {
     /// Create a cohort; prints its id.
     Add {
+        /// The cohort's name, e.g. "2026 spring service advisors".
         #[arg(long)]
         name: String,
+        /// Who trains it.
         #[arg(long)]
         trainer: Option<String>,
         /// First day, YYYY-MM-DD.
@@ -77,6 +92,7 @@ pub enum CohortCommand {
     },
     /// List cohorts.
     List {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -119,6 +135,7 @@ pub enum LrsCommand {
         /// The xAPI endpoint, e.g. https://lrs.example.com/xAPI/
         #[arg(long)]
         endpoint: String,
+        /// The LRS account's user name.
         #[arg(long)]
         username: String,
         /// The organisation's home page, for trainees' accounts and activity ids.
@@ -133,6 +150,7 @@ pub enum LrsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    /// CSV for spreadsheets, xAPI statements (JSON), or an HTML report to print.
     #[arg(long, value_enum)]
     pub format: ExportFormatArg,
     /// Only this cohort (name or id).
@@ -147,13 +165,16 @@ pub struct ExportArgs {
     /// Only attempts that ended before this day.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub until: Option<Date>,
+    /// Only this scenario (its id, see `list`).
     #[arg(long, value_name = "ID")]
     pub scenario: Option<String>,
+    /// Only practice or only assessment attempts.
     #[arg(long, value_enum)]
     pub mode: Option<super::play::ModeArg>,
     /// For xAPI: the organisation's home page (default: the LRS settings', else http://localhost).
     #[arg(long, value_name = "URL")]
     pub home_page: Option<String>,
+    /// The file to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
