@@ -498,3 +498,51 @@ fn the_help_is_in_the_chosen_language() {
         "{english}"
     );
 }
+
+#[test]
+fn the_records_commands_answer_in_the_chosen_language() {
+    let dir = std::env::temp_dir().join(format!("ct-cli-records-zh-{}", std::process::id()));
+    let data = dir.display().to_string();
+    let zh = |args: &[&str]| {
+        let mut all = vec!["--data-dir", &data, "--lang", "zh"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    assert!(stdout(&zh(&["trainee", "list"])).starts_with("（还没有学员；"));
+    assert!(stdout(&zh(&["cohort", "list"])).starts_with("（还没有班级；"));
+    assert_eq!(
+        stdout(&zh(&[
+            "trainee",
+            "add",
+            "--name",
+            "张三",
+            "--employee-id",
+            "E1"
+        ]))
+        .trim(),
+        "1"
+    );
+    assert_eq!(
+        stdout(&zh(&["trainee", "rename", "E1", "--name", "张珊"])).trim(),
+        "1 现在叫 张珊"
+    );
+    assert!(
+        stdout(&zh(&["trainee", "archive", "E1"]))
+            .trim()
+            .ends_with("已归档")
+    );
+    assert!(stdout(&zh(&["trainee", "list", "--all"])).contains("（已归档）"));
+    let check = zh(&["records", "check"]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(
+        stdout(&check).starts_with("完好：1 位学员，0 个班级，0 次演练"),
+        "{}",
+        stdout(&check)
+    );
+    let info = stdout(&zh(&["info"]));
+    assert!(info.contains(&format!("数据：{data}")), "{info}");
+    let sync = zh(&["records", "sync"]);
+    assert_eq!(sync.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&sync.stderr).starts_with("错误：还没有设置 LRS"));
+    let _ = std::fs::remove_dir_all(dir);
+}

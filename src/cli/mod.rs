@@ -284,13 +284,19 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn info(env: &Env) -> anyhow::Result<ExitCode> {
+    let records = env.data_dir.join(crate::records::DB_FILE);
+    let lines = [
+        (("情景：", "scenarios: "), env.source.describe()),
+        (
+            ("数据：", "data:      "),
+            env.data_dir.display().to_string(),
+        ),
+        (("记录：", "records:   "), records.display().to_string()),
+        (("语言：", "language:  "), env.lang.code().to_string()),
+    ];
     say!("complaint-trainer {}", env!("CARGO_PKG_VERSION"));
-    say!("scenarios: {}", env.source.describe());
-    say!("data:      {}", env.data_dir.display());
-    say!(
-        "records:   {}",
-        env.data_dir.join(crate::records::DB_FILE).display()
-    );
-    say!("language:  {}", env.lang.code());
+    for ((zh, en), value) in lines {
+        say!("{}{value}", terminal::t(env.lang, zh, en));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use rand::SeedableRng;
 use serde::Serialize;
 
@@ -16,7 +16,9 @@ use crate::records::time::{Date, now_secs};
 use crate::records::{Cohort, Db, Filter, Trainee, password};
 use crate::roleplay::Mode;
 
-use super::{EXIT_PROBLEM, Env};
+use super::terminal::{label, t};
+use super::{EXIT_PROBLEM, Env, told};
+use crate::scenario::Lang;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TraineeCommand {
@@ -278,18 +280,27 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
                 say!("{}", serde_json::to_string_pretty(&rows)?);
             } else if trainees.is_empty() {
                 say!(
-                    "(no trainees yet; `complaint-trainer trainee add --name NAME` registers one)"
+                    "{}",
+                    t(
+                        env.lang,
+                        "（还没有学员；用 `complaint-trainer trainee add --name 姓名` 登记）",
+                        "(no trainees yet; `complaint-trainer trainee add --name NAME` registers one)"
+                    )
                 );
             } else {
-                for t in &trainees {
+                for trainee in &trainees {
                     say!(
                         "{:>5}  {}  {}  {}  {}{}",
-                        t.id,
-                        t.name,
-                        or_dash(&t.employee_no),
-                        or_dash(&t.site),
-                        or_dash(&t.cohort),
-                        if t.archived { "  (archived)" } else { "" }
+                        trainee.id,
+                        trainee.name,
+                        or_dash(&trainee.employee_no),
+                        or_dash(&trainee.site),
+                        or_dash(&trainee.cohort),
+                        if trainee.archived {
+                            t(env.lang, "  （已归档）", "  (archived)")
+                        } else {
+                            ""
+                        }
                     );
                 }
             }
@@ -297,21 +308,22 @@ pub fn trainee(env: &Env, command: &TraineeCommand) -> anyhow::Result<ExitCode> 
         TraineeCommand::Rename { trainee, name } => {
             let t = db.find_trainee(trainee)?;
             let t = db.rename_trainee(t.id, name)?;
-            say!("{} is now {}", t.id, t.name);
+            match env.lang {
+                Lang::Zh => say!("{} 现在叫 {}", t.id, t.name),
+                Lang::En => say!("{} is now {}", t.id, t.name),
+            }
         }
         TraineeCommand::Archive { trainee } | TraineeCommand::Unarchive { trainee } => {
             let archive = matches!(command, TraineeCommand::Archive { .. });
             let t = db.find_trainee(trainee)?;
             let t = db.set_archived(t.id, archive)?;
-            say!(
-                "{} {}",
-                t.label(),
-                if archive {
-                    "archived"
-                } else {
-                    "back from the archive"
-                }
-            );
+            let done = match (env.lang, archive) {
+                (Lang::Zh, true) => "已归档",
+                (Lang::Zh, false) => "已从归档中恢复",
+                (Lang::En, true) => "archived",
+                (Lang::En, false) => "back from the archive",
+            };
+            say!("{} {done}", t.label());
         }
         TraineeCommand::Move { trainee, cohort } => {
             let t = db.find_trainee(trainee)?;
@@ -355,7 +367,14 @@ pub fn cohort(env: &Env, command: &CohortCommand) -> anyhow::Result<ExitCode> {
             if *json {
                 say!("{}", serde_json::to_string_pretty(&cohorts)?);
             } else if cohorts.is_empty() {
-                say!("(no cohorts yet; `complaint-trainer cohort add --name NAME` creates one)");
+                say!(
+                    "{}",
+                    t(
+                        env.lang,
+                        "（还没有班级；用 `complaint-trainer cohort add --name 名称` 建立）",
+                        "(no cohorts yet; `complaint-trainer cohort add --name NAME` creates one)"
+                    )
+                );
             } else {
                 for c in &cohorts {
                     let dates = match (c.starts, c.ends) {
@@ -429,16 +448,25 @@ fn export(env: &Env, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     let count = export_to_file(&db, &request, &args.out)?;
-    let what = match format {
-        ExportFormat::Csv => "attempts",
-        ExportFormat::Xapi => "statements",
-        ExportFormat::Html => "report",
-    };
-    eprintln!(
-        "wrote {count} {what} to {} in {:.2} s",
-        args.out.display(),
-        started.elapsed().as_secs_f64()
-    );
+    let (out, seconds) = (args.out.display(), started.elapsed().as_secs_f64());
+    match env.lang {
+        Lang::Zh => {
+            let what = match format {
+                ExportFormat::Csv => "次演练",
+                ExportFormat::Xapi => "条语句",
+                ExportFormat::Html => "份报告",
+            };
+            eprintln!("已把 {count} {what}写入 {out}，用时 {seconds:.2} 秒");
+        }
+        Lang::En => {
+            let what = match format {
+                ExportFormat::Csv => "attempts",
+                ExportFormat::Xapi => "statements",
+                ExportFormat::Html => "report",
+            };
+            eprintln!("wrote {count} {what} to {out} in {seconds:.2} s");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -469,30 +497,54 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
             };
             config.check().map_err(|e| anyhow!(e))?;
             let queued = db.set_lrs_config(Some(&config))?;
-            say!(
-                "LRS set: {}; {queued} statements queued from earlier attempts",
-                config.endpoint
-            );
+            match env.lang {
+                Lang::Zh => say!(
+                    "已设置 LRS：{}；此前的演练有 {queued} 条语句在排队",
+                    config.endpoint
+                ),
+                Lang::En => say!(
+                    "LRS set: {}; {queued} statements queued from earlier attempts",
+                    config.endpoint
+                ),
+            }
         }
         LrsCommand::Show => match db.lrs_config()? {
             Some(c) => {
                 let (waiting, sent, error) = db.outbox_status()?;
-                say!(
-                    "endpoint:  {}\nusername:  {}\nhome page: {}",
-                    c.endpoint,
-                    c.username,
-                    c.home_page
-                );
-                say!("queued:    {waiting}\nsent:      {sent}");
+                let (c_endpoint, c_user, c_home) = (&c.endpoint, &c.username, &c.home_page);
+                match env.lang {
+                    Lang::Zh => {
+                        say!("地址：    {c_endpoint}\n用户名：  {c_user}\n主页：    {c_home}");
+                        say!("排队中：  {waiting}\n已发送：  {sent}");
+                    }
+                    Lang::En => {
+                        say!("endpoint:  {c_endpoint}\nusername:  {c_user}\nhome page: {c_home}");
+                        say!("queued:    {waiting}\nsent:      {sent}");
+                    }
+                }
                 if let Some(e) = error {
-                    say!("last error: {e}");
+                    say!("{}{e}", label(env.lang, "最近的错误", "last error"));
                 }
             }
-            None => say!("no LRS is set up; `complaint-trainer records lrs set` sets one"),
+            None => say!(
+                "{}",
+                t(
+                    env.lang,
+                    "还没有设置 LRS；用 `complaint-trainer records lrs set` 设置",
+                    "no LRS is set up; `complaint-trainer records lrs set` sets one"
+                )
+            ),
         },
         LrsCommand::Clear => {
             db.set_lrs_config(None)?;
-            say!("LRS forgotten; queued statements are kept");
+            say!(
+                "{}",
+                t(
+                    env.lang,
+                    "已清除 LRS 设置；排队的语句保留",
+                    "LRS forgotten; queued statements are kept"
+                )
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -501,20 +553,26 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
 fn sync(env: &Env, timeout: Duration) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
     let Some(config) = db.lrs_config()? else {
-        bail!(
-            "no LRS is set up; `complaint-trainer records lrs set --endpoint URL --username U --home-page URL` sets one"
-        );
+        return Err(told(
+            "还没有设置 LRS；用 `complaint-trainer records lrs set --endpoint URL --username U --home-page URL` 设置",
+            "no LRS is set up; `complaint-trainer records lrs set --endpoint URL --username U --home-page URL` sets one",
+        ));
     };
     let report = sync_once(&db, &config, timeout, true)?;
-    say!(
-        "sent {}, already in the store {}, failed {}, still queued {}",
+    let (sent, there, failed, waiting) = (
         report.sent,
         report.already_there,
         report.failed,
-        report.waiting
+        report.waiting,
     );
+    match env.lang {
+        Lang::Zh => say!("已发送 {sent}，存储中已有 {there}，失败 {failed}，仍在排队 {waiting}"),
+        Lang::En => say!(
+            "sent {sent}, already in the store {there}, failed {failed}, still queued {waiting}"
+        ),
+    }
     if let Some(e) = &report.last_error {
-        eprintln!("last error: {e}");
+        eprintln!("{}{e}", label(env.lang, "最近的错误", "last error"));
     }
     Ok(if report.failed > 0 {
         ExitCode::from(EXIT_PROBLEM)
@@ -527,12 +585,19 @@ fn check(env: &Env) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
     db.integrity_check()?;
     let (waiting, sent, _) = db.outbox_status()?;
-    say!(
-        "ok: {} trainees, {} cohorts, {} attempts, {waiting} statements queued, {sent} sent",
+    let (trainees, cohorts, attempts) = (
         db.trainees(true)?.len(),
         db.cohorts()?.len(),
-        db.attempt_count()?
+        db.attempt_count()?,
     );
+    match env.lang {
+        Lang::Zh => say!(
+            "完好：{trainees} 位学员，{cohorts} 个班级，{attempts} 次演练，{waiting} 条语句在排队，{sent} 条已发送"
+        ),
+        Lang::En => say!(
+            "ok: {trainees} trainees, {cohorts} cohorts, {attempts} attempts, {waiting} statements queued, {sent} sent"
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
