@@ -491,6 +491,11 @@ fn the_help_is_in_the_chosen_language() {
         "{}",
         stdout(&from_locale)
     );
+    let mistyped = run(&["--lang", "zh", "check", "--jsn"]);
+    assert_eq!(mistyped.status.code(), Some(2));
+    let told = String::from_utf8_lossy(&mistyped.stderr);
+    assert!(told.starts_with("错误：不认识的选项 '--jsn'"), "{told}");
+    assert!(told.contains("是不是 '--json'"), "{told}");
     let english = stdout(&run(&["--lang", "en", "check", "--help"]));
     assert!(english.starts_with("Check scenario files"), "{english}");
     assert!(

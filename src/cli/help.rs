@@ -1,5 +1,7 @@
-//! The command line's help in Chinese: every command's and option's description, by its path.
+//! The command line's help and usage errors in Chinese: every command's and option's
+//! description, by its path, and what a mistyped command line is told.
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, Command};
 
 /// `"list"` names a command, `"list:json"` one of its options (`":lang"` a global one).
@@ -279,6 +281,69 @@ fn localize_arg(arg: Arg, key: &str) -> Arg {
         .help_heading(heading)
 }
 
+/// A usage error in Chinese, with its hint and usage line; None for the rare kinds this does
+/// not know, which are then told as the parser tells them.
+pub fn usage_error_in_chinese(error: &clap::Error) -> Option<String> {
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(list)) => Some(list.join("、")),
+        Some(ContextValue::StyledStr(s)) => Some(s.to_string()),
+        Some(ContextValue::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let value = text(ContextKind::InvalidValue);
+    let what = match (error.kind(), arg.as_deref(), value.as_deref()) {
+        (ErrorKind::UnknownArgument, Some(arg), _) => format!("不认识的选项 '{arg}'"),
+        (ErrorKind::InvalidSubcommand, _, _) => format!(
+            "不认识的命令 '{}'",
+            text(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        (ErrorKind::InvalidValue, Some(arg), Some("")) => format!("'{arg}' 需要一个值"),
+        (ErrorKind::InvalidValue, Some(arg), Some(value)) => {
+            let mut told = format!("'{value}' 不是 '{arg}' 可用的值");
+            if let Some(valid) = text(ContextKind::ValidValue) {
+                told.push_str(&format!("（可选：{valid}）"));
+            }
+            told
+        }
+        (ErrorKind::ValueValidation, Some(arg), Some(value)) => {
+            let why = std::error::Error::source(error)
+                .map(|e| format!("：{e}"))
+                .unwrap_or_default();
+            format!("'{arg}' 的值 '{value}' 无效{why}")
+        }
+        (ErrorKind::MissingRequiredArgument, Some(args), _) => format!("缺少必需的参数：{args}"),
+        (ErrorKind::MissingSubcommand, _, _) => format!(
+            "'{}' 后面需要一个命令",
+            text(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        (ErrorKind::ArgumentConflict, Some(arg), _) => match text(ContextKind::PriorArg) {
+            Some(prior) if prior == arg => format!("'{arg}' 只能用一次"),
+            Some(prior) => format!("'{arg}' 不能和 '{prior}' 一起用"),
+            None => format!("'{arg}' 不能和其他选项一起用"),
+        },
+        (ErrorKind::TooManyValues, Some(arg), Some(value)) => {
+            format!("'{arg}' 不需要更多的值，多出了 '{value}'")
+        }
+        _ => return None,
+    };
+    let mut out = format!("错误：{what}\n");
+    let hint = text(ContextKind::SuggestedArg)
+        .or_else(|| text(ContextKind::SuggestedSubcommand))
+        .or_else(|| text(ContextKind::SuggestedValue));
+    if let Some(hint) = hint {
+        out.push_str(&format!("\n  提示：是不是 '{hint}'？\n"));
+    }
+    if let Some(usage) = text(ContextKind::Usage) {
+        let usage = usage.trim();
+        let usage = usage.strip_prefix("Usage:").unwrap_or(usage).trim();
+        out.push_str(&format!("\n用法：{usage}\n"));
+    }
+    out.push_str("\n更多信息请用 '--help'。\n");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +401,45 @@ mod tests {
                 "no option `{arg}` in `{path}`"
             );
         }
+    }
+
+    #[test]
+    fn usage_errors_are_told_in_chinese_with_a_hint() {
+        let told = |args: &[&str]| {
+            let error = in_chinese(crate::cli::Cli::command())
+                .try_get_matches_from(args)
+                .expect_err("a usage error");
+            usage_error_in_chinese(&error).unwrap_or_else(|| panic!("{error}"))
+        };
+        let unknown = told(&["complaint-trainer", "check", "--jsn"]);
+        assert!(
+            unknown.starts_with("错误：不认识的选项 '--jsn'"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("提示：是不是 '--json'？"), "{unknown}");
+        assert!(
+            unknown.contains("用法：complaint-trainer check"),
+            "{unknown}"
+        );
+        let command = told(&["complaint-trainer", "lst"]);
+        assert!(command.starts_with("错误：不认识的命令 'lst'"), "{command}");
+        assert!(command.contains("是不是 'list'"), "{command}");
+        let value = told(&["complaint-trainer", "graph", "x", "--format", "png"]);
+        assert!(
+            value
+                .starts_with("错误：'png' 不是 '--format <FORMAT>' 可用的值（可选：dot、mermaid）"),
+            "{value}"
+        );
+        let missing = told(&["complaint-trainer", "play"]);
+        assert!(
+            missing.starts_with("错误：缺少必需的参数：<ID>"),
+            "{missing}"
+        );
+        let language = told(&["complaint-trainer", "--lang", "fr", "list"]);
+        assert!(
+            language.starts_with("错误：'--lang <LANG>' 的值 'fr' 无效"),
+            "{language}"
+        );
     }
 
     #[test]

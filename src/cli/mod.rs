@@ -193,7 +193,8 @@ fn lang_asked_for(args: &[std::ffi::OsString]) -> Lang {
 
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let command = match lang_asked_for(&args) {
+    let lang = lang_asked_for(&args);
+    let command = match lang {
         Lang::Zh => help::in_chinese(Cli::command()),
         Lang::En => Cli::command(),
     };
@@ -203,7 +204,15 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            let in_chinese = (lang == Lang::Zh)
+                .then(|| help::usage_error_in_chinese(&e))
+                .flatten();
+            match in_chinese {
+                Some(told) => eprint!("{told}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
