@@ -156,13 +156,17 @@ fn ron_diagnostic(file: &str, text: &str, err: &SpannedError) -> Diagnostic {
 }
 
 /// What the RON parser found wrong, in both languages. The English is the parser's own
-/// wording (but for two cases it puts badly for authors); the Chinese says the same.
+/// wording, except where that speaks of Rust rather than of the file; the Chinese says the same.
 fn ron_message(error: &RonError) -> Text {
     let en = match error {
         RonError::ExceededRecursionLimit => {
             format!("nesting deeper than {MAX_NESTING} levels; scenario files never need this much")
         }
         RonError::Eof => "the file ends too early: a bracket or quote is not closed".to_string(),
+        // The parser suggests Rust's raw identifiers, which mean nothing to an author.
+        RonError::SuggestRawIdentifier(found) | RonError::InvalidIdentifier(found) => {
+            format!("expected a name (of a field or a variant) but found {found:?}")
+        }
         other => other.to_string(),
     };
     let within = |outer: &Option<String>| {
@@ -189,8 +193,14 @@ fn ron_message(error: &RonError) -> Text {
         RonError::ExpectedMap => "这里应该是 `{`".to_string(),
         RonError::ExpectedMapEnd => "这里应该是 `}`".to_string(),
         RonError::ExpectedMapColon => "这里应该有冒号".to_string(),
+        RonError::ExpectedNamedStructLike(name) if !name.is_empty() => {
+            format!("这里应该是 `{name}` 的左括号 `(`")
+        }
         RonError::ExpectedStructLike | RonError::ExpectedNamedStructLike(_) => {
             "这里应该是左括号 `(`".to_string()
+        }
+        RonError::SuggestRawIdentifier(found) | RonError::InvalidIdentifier(found) => {
+            format!("这里应该是名称（字段名或变体名），却写了 {found:?}")
         }
         RonError::ExpectedStructLikeEnd | RonError::ExpectedOptionEnd => {
             "这里应该是右括号 `)`".to_string()
@@ -558,4 +568,27 @@ pub fn embedded_catalogue() -> SourceFile {
         format!("scenarios/{CATALOGUE_FILE}"),
         super::bundled::CATALOGUE.as_bytes(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_where_a_name_belongs_is_told_without_rust_terms() {
+        let file = SourceFile::new("t.ron", "Scenario(kind: 5)");
+        let (checked, _) = catalogue(&embedded_catalogue());
+        let ids = CatalogueIds::from_catalogue(&checked.expect("the built-in catalogue"));
+        let (_, found) = scenario(&file, &ids);
+        let d = &found[0];
+        assert_eq!(d.code, Code::Syntax);
+        assert_eq!(
+            d.message,
+            "expected a name (of a field or a variant) but found \"5\""
+        );
+        assert_eq!(
+            d.message_zh,
+            "这里应该是名称（字段名或变体名），却写了 \"5\""
+        );
+    }
 }
