@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use complaint_trainer::roleplay::checks::diagnose;
 use complaint_trainer::scenario::load::{MAX_FILE_BYTES, embedded_catalogue};
+use complaint_trainer::scenario::text::is_cjk;
 use complaint_trainer::scenario::{Code, Lang, Sources};
 
 fn fixtures() -> PathBuf {
@@ -88,10 +89,7 @@ fn every_fixture_is_explained_in_chinese_with_the_same_names() {
         let (diagnostics, _, _) = diagnose(&sources, 50);
         for d in &diagnostics {
             let zh = d.message(Lang::Zh);
-            assert!(
-                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{d}: {zh}"
-            );
+            assert!(zh.chars().any(is_cjk), "{d}: {zh}");
             assert_eq!(quoted(zh), quoted(&d.message), "{d}: {zh}");
             assert_eq!(d.message(Lang::En), d.message);
             assert!(d.in_lang(Lang::Zh).ends_with(zh), "{}", d.in_lang(Lang::Zh));

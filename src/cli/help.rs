@@ -350,7 +350,7 @@ mod tests {
     use clap::CommandFactory;
 
     fn has_han(s: &str) -> bool {
-        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        s.chars().any(crate::scenario::text::is_cjk)
     }
 
     /// Every command and option shown in the help, whatever is added later, has its Chinese.

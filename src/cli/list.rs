@@ -51,7 +51,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     });
     let mut entries = Vec::new();
     for (scenario, analysis) in library.scenarios.iter().zip(analyses) {
-        let analysis = analysis.map_err(|e| super::play::analysis_failed(&scenario.source, &e))?;
+        let analysis = analysis.map_err(|e| super::analysis_failed(&scenario.source, &e))?;
         entries.push(Entry {
             id: scenario.id.clone(),
             version: scenario.version,

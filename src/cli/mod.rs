@@ -35,6 +35,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::records::{RecordsError, TraineeError};
+use crate::roleplay::AnalysisError;
 use crate::scenario::{Lang, Library, ScenarioSource, Sources, Text};
 
 #[derive(Debug, Parser)]
@@ -253,6 +254,14 @@ pub struct Told(pub Text);
 
 pub fn told(zh: impl Into<String>, en: impl Into<String>) -> anyhow::Error {
     Told(Text::new(zh, en)).into()
+}
+
+/// Why a scenario's analysis failed, in both languages, naming its file.
+pub fn analysis_failed(file: &str, e: &AnalysisError) -> anyhow::Error {
+    told(
+        format!("{file}：{}", e.message(Lang::Zh)),
+        format!("{file}: {e}"),
+    )
 }
 
 /// The commands that need the catalogue say this when it did not load.

@@ -12,13 +12,12 @@ use serde::Serialize;
 use crate::records::time::now_secs;
 use crate::records::{Db, progress_of_session, record_of_session};
 use crate::roleplay::{
-    Analysis, AnalysisError, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices,
-    play_strategy,
+    Analysis, Mode, Phase, ScoreCard, Session, Strategy, Transcript, play_choices, play_strategy,
 };
-use crate::scenario::{Catalogue, Lang, Library, Scenario};
+use crate::scenario::{Catalogue, Lang, Library, Scenario, Text};
 
 use super::terminal::{self, label, t};
-use super::{EXIT_PROBLEM, Env, no_catalogue, told};
+use super::{EXIT_PROBLEM, Env, Told, analysis_failed, no_catalogue, told};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModeArg {
@@ -70,14 +69,6 @@ pub struct ReplayArgs {
     /// Print the score card as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Why a scenario's analysis failed, in both languages, naming its file.
-pub fn analysis_failed(file: &str, e: &AnalysisError) -> anyhow::Error {
-    told(
-        format!("{file}：{}", e.message(Lang::Zh)),
-        format!("{file}: {e}"),
-    )
 }
 
 pub fn find_scenario<'a>(library: &'a Library, id: &str) -> anyhow::Result<&'a Arc<Scenario>> {
@@ -447,7 +438,7 @@ pub fn replay(env: &Env, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| analysis_failed(&scenario.source, &e))?,
     );
     let card = crate::roleplay::replay(&transcript, analysis)
-        .map_err(|e| told(e.message(Lang::Zh), e.message(Lang::En)))?;
+        .map_err(|e| Told(Text::in_both(|lang| e.message(lang))))?;
     if args.json {
         say!("{}", serde_json::to_string_pretty(&card)?);
     } else {

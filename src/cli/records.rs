@@ -449,23 +449,14 @@ fn export(env: &Env, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let count = export_to_file(&db, &request, &args.out)?;
     let (out, seconds) = (args.out.display(), started.elapsed().as_secs_f64());
+    let (zh, en) = match format {
+        ExportFormat::Csv => ("次演练", "attempts"),
+        ExportFormat::Xapi => ("条语句", "statements"),
+        ExportFormat::Html => ("份报告", "report"),
+    };
     match env.lang {
-        Lang::Zh => {
-            let what = match format {
-                ExportFormat::Csv => "次演练",
-                ExportFormat::Xapi => "条语句",
-                ExportFormat::Html => "份报告",
-            };
-            eprintln!("已把 {count} {what}写入 {out}，用时 {seconds:.2} 秒");
-        }
-        Lang::En => {
-            let what = match format {
-                ExportFormat::Csv => "attempts",
-                ExportFormat::Xapi => "statements",
-                ExportFormat::Html => "report",
-            };
-            eprintln!("wrote {count} {what} to {out} in {seconds:.2} s");
-        }
+        Lang::Zh => eprintln!("已把 {count} {zh}写入 {out}，用时 {seconds:.2} 秒"),
+        Lang::En => eprintln!("wrote {count} {en} to {out} in {seconds:.2} s"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -34,7 +34,7 @@ use crate::scenario::{
 use crate::scenario::{Condition, validate::strongly_connected};
 
 use super::feasible::{Bits, Feasible};
-use super::rules::{Context, OrderEffect, Scorer, Source};
+use super::rules::{Context, OrderEffect, OrderStep, Scorer, Source};
 use super::state::{Levels, PlayState, StateMask, TIMEOUT_NODE, shift};
 use crate::scenario::SCALE_MAX;
 
@@ -613,7 +613,7 @@ fn rule_key(rules: u32, before_seen: u32, rules_done: u32) -> u64 {
 
 /// Per class of merged customer-side states, what its order rules' key keeps. Finer than
 /// `Liveness`, which goes by node: a class knows which replies its states can still reach.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ClassRules {
     /// Per class, the rules some path from it can still decide, and of those the ones some
     /// path can still break.
@@ -1040,6 +1040,31 @@ impl Analysis {
         let mut edges: Vec<Edge> = Vec::with_capacity(moves.len());
         let mut with_rules: HashMap<(u32, u64, StepIdx), u32, BuildHasherDefault<StateHasher>> =
             HashMap::default();
+        // A move's row of points with the order rules it decides added, each kept once.
+        let mut row_with_rules = |row: u32, after: &OrderStep, step: StepIdx| -> u32 {
+            let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
+            if decided == 0 {
+                return row;
+            }
+            match with_rules.entry((row, decided, step)) {
+                Entry::Occupied(known) => *known.get(),
+                Entry::Vacant(new) => {
+                    buf.copy_from_slice(rows.row(row));
+                    for (k, rule) in catalogue.order_rules.iter().enumerate() {
+                        let points = if after.kept & (1u32 << k) != 0 {
+                            rule.kept
+                        } else if after.broken & (1u32 << k) != 0 {
+                            rule.broken
+                        } else {
+                            continue;
+                        };
+                        buf[usize::from(rule.principle)] += i32::from(points);
+                        buf[np + usize::from(step)] += i32::from(points);
+                    }
+                    *new.insert(rows.intern(&buf))
+                }
+            }
+        };
         for side in (0..sides.len()).rev() {
             // Keys are only ever added to later sides' lists, never to this one's.
             let keys = std::mem::take(&mut keys_at[side]);
@@ -1075,8 +1100,6 @@ impl Analysis {
                     .copied()
                     .unwrap_or_default();
                 let target = &mut keys_at[m.to as usize];
-                // Neighbouring keys mostly decide the same rules: the last row found is kept.
-                let mut last: Option<(u64, u32)> = None;
                 for (i, &key) in keys.iter().enumerate() {
                     let after = effect.apply(key as u32, (key >> 32) as u32);
                     let to_key = class_rules.key(
@@ -1086,33 +1109,7 @@ impl Analysis {
                     // Until every side is numbered, an edge's target is its place among the
                     // full states of its move's side.
                     let place = target.place(to_key) as u32;
-                    let decided = u64::from(after.kept) | u64::from(after.broken) << 32;
-                    let row = match last {
-                        _ if decided == 0 => m.row,
-                        Some((known, row)) if known == decided => row,
-                        _ => {
-                            let row = match with_rules.entry((m.row, decided, step)) {
-                                Entry::Occupied(known) => *known.get(),
-                                Entry::Vacant(new) => {
-                                    buf.copy_from_slice(rows.row(m.row));
-                                    for (k, rule) in catalogue.order_rules.iter().enumerate() {
-                                        let points = if after.kept & (1u32 << k) != 0 {
-                                            rule.kept
-                                        } else if after.broken & (1u32 << k) != 0 {
-                                            rule.broken
-                                        } else {
-                                            continue;
-                                        };
-                                        buf[usize::from(rule.principle)] += i32::from(points);
-                                        buf[np + usize::from(step)] += i32::from(points);
-                                    }
-                                    *new.insert(rows.intern(&buf))
-                                }
-                            };
-                            last = Some((decided, row));
-                            row
-                        }
-                    };
+                    let row = row_with_rules(m.row, &after, step);
                     edges[first_edge + i * own.len() + j] = Edge {
                         to: place,
                         row,
@@ -1524,9 +1521,10 @@ enum Reduce {
 
 /// The first pass's graph with equivalent customer-side states merged: two states at the same
 /// node whose replies are the same (so do the same to the order rules), give the same points
-/// and lead to equivalent states have the same futures, whatever their mood or trust. Many states differ only in
-/// something no later condition can tell apart (a mood of 2 or 3 where only 7 and above
-/// counts), so the second pass, which multiplies states by the order rules, works on far fewer.
+/// and lead to equivalent states have the same futures, whatever their mood or trust. Many
+/// states differ only in something no later condition can tell apart (a mood of 2 or 3 where
+/// only 7 and above counts), so the second pass, which multiplies states by the order rules,
+/// works on far fewer.
 struct MergedSides {
     /// Per class, its node. Classes are numbered so that every move leads to a lower number.
     node: Vec<NodeIdx>,

@@ -77,6 +77,14 @@ impl Text {
         }
     }
 
+    /// The text `say` gives in each language (an error's `message(lang)`, say).
+    pub fn in_both(say: impl Fn(Lang) -> String) -> Self {
+        Text {
+            zh: say(Lang::Zh),
+            en: say(Lang::En),
+        }
+    }
+
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.zh,

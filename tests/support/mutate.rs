@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use complaint_trainer::roleplay::checks::analyse_all;
 use complaint_trainer::scenario::load::{self, SourceFile, place_in};
+use complaint_trainer::scenario::text::is_cjk;
 use complaint_trainer::scenario::validate::CatalogueIds;
 use complaint_trainer::scenario::{Catalogue, Diagnostic};
 use rand::Rng;
@@ -122,9 +123,7 @@ pub fn check_scenario(
 fn said_in_chinese_too(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         assert!(
-            d.message_zh
-                .chars()
-                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            d.message_zh.chars().any(is_cjk),
             "no Chinese message for {d}: {:?}",
             d.message_zh
         );

@@ -76,7 +76,7 @@ impl Preparing {
         let scenario = analysis.scenario.clone();
         if let Some(progress) = self.resume.take() {
             let session = resume(&progress.transcript, analysis)
-                .map_err(|e| Text::new(e.message(Lang::Zh), e.message(Lang::En)))?;
+                .map_err(|e| Text::in_both(|lang| e.message(lang)))?;
             let mut active = ActiveAttempt::new(session, scenario);
             active.started_at = progress.started_at;
             active.clock =
@@ -282,9 +282,7 @@ fn poll(
                 Err(e) => preparing.error = Some(e),
             }
         }
-        Ok(Err(e)) => {
-            preparing.error = Some(Text::new(e.message(Lang::Zh), e.message(Lang::En)));
-        }
+        Ok(Err(e)) => preparing.error = Some(Text::in_both(|lang| e.message(lang))),
         Err(_) => {
             preparing.error = Some(Text::new(
                 "分析意外中止",
