@@ -2,7 +2,6 @@
 //! states and resources out.
 #![cfg(feature = "gui")]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -15,21 +14,29 @@ use complaint_trainer::records::{Filter, Trainee};
 use complaint_trainer::roleplay::{Mode, Phase};
 use complaint_trainer::scenario::{Lang, Sources};
 
-fn data_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ct-app-flow-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::ScratchDir;
+
+fn data_dir(name: &str) -> ScratchDir {
+    ScratchDir::new("ct-app-flow", name)
 }
+
+/// The app's data folder, gone with the app when the test passes.
+#[derive(Resource)]
+struct OwnDataDir(#[expect(dead_code, reason = "held only to be dropped with the app")] ScratchDir);
 
 fn test_app(name: &str) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
+    let dir = data_dir(name);
     app::add_logic(
         &mut app,
-        data_dir(name),
+        dir.to_path_buf(),
         Some(Lang::En),
         RecordsStore::in_memory(),
     );
+    app.insert_resource(OwnDataDir(dir));
     app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
     app.update();
     app
@@ -310,12 +317,12 @@ fn settings_are_saved_when_they_change() {
     app.update();
     let saved = std::fs::read_to_string(dir.join("settings.json")).unwrap();
     assert!(saved.contains("\"high_contrast\": true"), "{saved}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Copies the bundled scenario folder, so a test can edit it.
-fn scenario_copy(name: &str) -> PathBuf {
-    let dir = data_dir(name).join("scenarios");
+/// A test's own folder with a copy of the bundled scenarios in `scenarios/`, to edit.
+fn scenario_copy(name: &str) -> ScratchDir {
+    let root = data_dir(name);
+    let dir = root.join("scenarios");
     std::fs::create_dir_all(&dir).unwrap();
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for entry in std::fs::read_dir(source).unwrap() {
@@ -324,7 +331,7 @@ fn scenario_copy(name: &str) -> PathBuf {
             std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
         }
     }
-    dir
+    root
 }
 
 /// Updates the app until the library satisfies `done` (a save may arrive as several events).
@@ -349,12 +356,13 @@ fn wait_for_library(app: &mut App, what: &str, done: impl Fn(&app::ScenarioLibra
 
 #[test]
 fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
-    let dir = scenario_copy("reload");
+    let root = scenario_copy("reload");
+    let dir = root.join("scenarios");
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
     app::add_logic(
         &mut app,
-        dir.parent().unwrap().join("data"),
+        root.join("data"),
         Some(Lang::En),
         RecordsStore::in_memory(),
     );
@@ -389,7 +397,6 @@ fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
     wait_for_library(&mut app, "the mended file", |l| {
         l.library.scenarios.len() == all && l.problems().count() == 0
     });
-    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
 
 /// An app on a real records file in `dir`, as after a start.
@@ -640,14 +647,13 @@ fn the_trainer_area_needs_the_password_and_trainees_see_only_their_own() {
 fn with_unusable_records_the_trainer_area_stays_closed() {
     use complaint_trainer::app::screens::TrainerGate;
     let dir = data_dir("unusable");
-    std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(complaint_trainer::records::DB_FILE);
     std::fs::write(&file, b"not a database, and not to be overwritten").unwrap();
     let records = RecordsStore::open(&dir);
     assert!(records.problem.is_some());
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
-    app::add_logic(&mut app, dir.clone(), Some(Lang::En), records);
+    app::add_logic(&mut app, dir.to_path_buf(), Some(Lang::En), records);
     app::set_library(&mut app, Sources::embedded().load(), "built-in".into());
     app.update();
     // The reason is told in either language, the file's state included.
@@ -665,5 +671,4 @@ fn with_unusable_records_the_trainer_area_stays_closed() {
         std::fs::read(&file).unwrap(),
         b"not a database, and not to be overwritten"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 //! `mesa-vulkan-drivers`; `.ci/run` installs them).
 #![cfg(feature = "gui")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,11 +49,12 @@ impl Drop for Xvfb {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ct-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::ScratchDir;
+
+fn temp_dir(name: &str) -> ScratchDir {
+    ScratchDir::new("ct-e2e", name)
 }
 
 /// Runs the app with a time limit; a hung window fails the test instead of the whole run.

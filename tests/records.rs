@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use complaint_trainer::records::{DB_FILE, Db, Filter};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ct-records-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::ScratchDir;
+
+fn temp_dir(name: &str) -> ScratchDir {
+    ScratchDir::new("ct-records", name)
 }
 
 fn bin(data: &Path) -> Command {
