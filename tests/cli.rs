@@ -84,6 +84,21 @@ fn check_exit_codes() {
         "{}",
         String::from_utf8_lossy(&in_chinese.stderr)
     );
+    let too_few = run(&[
+        "--lang",
+        "zh",
+        "play",
+        "warmup-late-car",
+        "--seed",
+        "1",
+        "--choices",
+        "1",
+    ]);
+    assert_eq!(too_few.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&too_few.stderr).trim_end(),
+        "错误：1 个选择用完了，演练还没有结束"
+    );
     let usage = run(&["check", "--no-such-flag"]);
     assert_eq!(usage.status.code(), Some(2));
 }

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use complaint_trainer::roleplay::rules::{Context, Scorer, Source};
 use complaint_trainer::roleplay::state::PlayState;
 use complaint_trainer::roleplay::{
-    Analysis, Mode, Phase, ReplayError, Session, SessionError, Strategy, play_choices,
+    Analysis, Mode, Phase, PlayError, ReplayError, Session, SessionError, Strategy, play_choices,
     play_strategy, replay, simulate_random,
 };
 use complaint_trainer::scenario::load::embedded_catalogue;
 use complaint_trainer::scenario::{
-    Catalogue, Library, PrincipleIdx, Scenario, ScenarioSource, Sources, StepIdx, TechniqueIdx,
+    Catalogue, Lang, Library, PrincipleIdx, Scenario, ScenarioSource, Sources, StepIdx,
+    TechniqueIdx,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -688,13 +689,38 @@ fn practice_mode_coaches_and_retries_assessment_does_not() {
 fn fixed_choices_are_checked() {
     let library = bundled();
     let a = analysis(&library, "warmup-late-car", "angry");
-    assert!(play_choices(a.clone(), 1, Mode::Assessment, &[9]).is_err());
+    let Err(out_of_range) = play_choices(a.clone(), 1, Mode::Assessment, &[9]) else {
+        panic!("choice 9 of at most 4 replies was taken");
+    };
+    assert!(matches!(
+        out_of_range,
+        PlayError::BadChoice {
+            position: 1,
+            number: 9,
+            ..
+        }
+    ));
     assert!(
-        play_choices(a.clone(), 1, Mode::Assessment, &[1]).is_err(),
-        "too few"
+        out_of_range
+            .message(Lang::Zh)
+            .starts_with("第 1 个选择（9）：请输入 1 到")
     );
+    let Err(too_few) = play_choices(a.clone(), 1, Mode::Assessment, &[1]) else {
+        panic!("one reply finished the warm-up");
+    };
+    assert_eq!(too_few, PlayError::TooFewChoices { given: 1 });
+    assert_eq!(
+        too_few.to_string(),
+        "the choices ran out after 1 reply, before the role play ended"
+    );
+    assert_eq!(too_few.message(Lang::Zh), "1 个选择用完了，演练还没有结束");
+    let Err(too_many) = play_choices(a, 1, Mode::Assessment, &[1; 40]) else {
+        panic!("40 replies fitted in the warm-up");
+    };
+    assert!(matches!(too_many, PlayError::TooManyChoices { extra } if extra > 1));
     assert!(
-        play_choices(a, 1, Mode::Assessment, &[1; 40]).is_err(),
-        "too many"
+        too_many.to_string().contains(" choices left over"),
+        "{too_many}"
     );
+    assert!(too_many.message(Lang::Zh).starts_with("演练结束后还多出 "));
 }

@@ -108,7 +108,8 @@ pub fn score_line(ui: &mut egui::Ui, points: &[(i64, f64)], pass_mark: f64, heig
     {
         painter.circle_stroke(*p, 6.0, egui::Stroke::new(1.5, text_color));
         let (when, value) = points[i];
-        response.on_hover_text(format!("{} · {value:.1}", Date::of_secs(when)));
+        // Beside the pointer: below the wide chart it would cover the next heading.
+        response.on_hover_text_at_pointer(format!("{} · {value:.1}", Date::of_secs(when)));
     }
 }
 

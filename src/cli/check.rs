@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::roleplay::checks::diagnose;
-use crate::scenario::{Diagnostic, Lang, Sources};
+use crate::scenario::{Diagnostic, Lang, Sources, count_en};
 
 use super::{EXIT_PROBLEM, Env};
 
@@ -58,11 +58,11 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
                 "已检查 {files} 个文件：{scenarios} 个情景可用，{errors} 个错误，{warnings} 个警告"
             ),
             Lang::En => say!(
-                "checked {files} file{}: {scenarios} scenario{} ready, {errors} error{}, {warnings} warning{}",
-                plural(files),
-                plural(scenarios),
-                plural(errors),
-                plural(warnings)
+                "checked {}: {} ready, {}, {}",
+                count_en(files, "file", "files"),
+                count_en(scenarios, "scenario", "scenarios"),
+                count_en(errors, "error", "errors"),
+                count_en(warnings, "warning", "warnings")
             ),
         }
     }
@@ -71,8 +71,4 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

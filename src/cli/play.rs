@@ -203,7 +203,8 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         ModeArg::Assessment => Mode::Assessment,
     };
     let session = if let Some(choices) = &args.choices {
-        play_choices(analysis, seed, mode, choices)?
+        play_choices(analysis, seed, mode, choices)
+            .map_err(|e| told(e.message(Lang::Zh), e.message(Lang::En)))?
     } else if let Some(strategy) = args.strategy {
         let strategy = match strategy {
             StrategyArg::Best => Strategy::Best,

@@ -18,7 +18,7 @@ use crate::roleplay::Mode;
 
 use super::terminal::{label, t};
 use super::{EXIT_PROBLEM, Env, told};
-use crate::scenario::Lang;
+use crate::scenario::{Lang, count_en};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TraineeCommand {
@@ -494,8 +494,9 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
                     config.endpoint
                 ),
                 Lang::En => say!(
-                    "LRS set: {}; {queued} statements queued from earlier attempts",
-                    config.endpoint
+                    "LRS set: {}; {} queued from earlier attempts",
+                    config.endpoint,
+                    count_en(queued, "statement", "statements")
                 ),
             }
         }
@@ -586,7 +587,11 @@ fn check(env: &Env) -> anyhow::Result<ExitCode> {
             "完好：{trainees} 位学员，{cohorts} 个班级，{attempts} 次演练，{waiting} 条语句在排队，{sent} 条已发送"
         ),
         Lang::En => say!(
-            "ok: {trainees} trainees, {cohorts} cohorts, {attempts} attempts, {waiting} statements queued, {sent} sent"
+            "ok: {}, {}, {}, {} queued, {sent} sent",
+            count_en(trainees, "trainee", "trainees"),
+            count_en(cohorts, "cohort", "cohorts"),
+            count_en(attempts, "attempt", "attempts"),
+            count_en(waiting, "statement", "statements")
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -627,9 +632,9 @@ fn generate(env: &Env, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!(
-        "generated {} attempts for {} trainees",
-        args.attempts,
-        trainees.len()
+        "generated {} for {}",
+        count_en(args.attempts, "attempt", "attempts"),
+        count_en(trainees.len(), "trainee", "trainees")
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use super::score::ScoreCard;
 use super::score::round1;
 use super::session::{Mode, Phase, Session, SessionError, Transcript};
 use super::state::{PlayState, TIMEOUT_NODE};
-use crate::scenario::{Lang, NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx};
+use crate::scenario::{Lang, NodeIdx, PrincipleIdx, StepIdx, TechniqueIdx, count_en};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -84,10 +84,36 @@ pub enum PlayError {
         number: usize,
         source: SessionError,
     },
-    #[error("the choices ran out after {given} replies, before the role play ended")]
+    #[error(
+        "the choices ran out after {}, before the role play ended",
+        count_en(*given, "reply", "replies")
+    )]
     TooFewChoices { given: usize },
-    #[error("{extra} choice(s) left over after the role play ended")]
+    #[error("{} left over after the role play ended", count_en(*extra, "choice", "choices"))]
     TooManyChoices { extra: usize },
+}
+
+impl PlayError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (
+                PlayError::BadChoice {
+                    position,
+                    number,
+                    source,
+                },
+                Lang::Zh,
+            ) => format!("第 {position} 个选择（{number}）：{}", source.message(lang)),
+            (PlayError::TooFewChoices { given }, Lang::Zh) => {
+                format!("{given} 个选择用完了，演练还没有结束")
+            }
+            (PlayError::TooManyChoices { extra }, Lang::Zh) => {
+                format!("演练结束后还多出 {extra} 个选择")
+            }
+        }
+    }
 }
 
 /// Plays the given replies (1-based numbers as shown) and nothing else.

@@ -14,4 +14,4 @@ pub mod validate;
 pub use diagnostics::{Code, Diagnostic, Severity};
 pub use load::{Library, ScenarioSource, SourceFile, Sources};
 pub use model::*;
-pub use text::{Lang, Text, as_sentence, is_narration};
+pub use text::{Lang, Text, as_sentence, count_en, is_narration};

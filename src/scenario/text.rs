@@ -19,6 +19,19 @@ pub fn as_sentence(message: impl std::fmt::Display) -> String {
         .unwrap_or_default()
 }
 
+/// An English count and its noun: "1 attempt", "2 attempts".
+pub fn count_en<N: std::fmt::Display + PartialEq + From<u8>>(
+    n: N,
+    one: &str,
+    many: &str,
+) -> String {
+    if n == N::from(1) {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// A display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -115,5 +128,12 @@ mod tests {
         assert!(is_cjk('投'));
         assert!(!is_cjk('a'));
         assert!(!is_cjk('，'));
+    }
+
+    #[test]
+    fn counts_in_english_take_the_singular_for_one_only() {
+        assert_eq!(count_en(1usize, "attempt", "attempts"), "1 attempt");
+        assert_eq!(count_en(0usize, "attempt", "attempts"), "0 attempts");
+        assert_eq!(count_en(2i64, "reply", "replies"), "2 replies");
     }
 }

@@ -107,12 +107,13 @@ pub fn score_event(ui: &mut egui::Ui, event: &ScoreEvent, catalogue: &Catalogue,
     ui.indent(("why", &event.source, &event.principle), |ui| {
         wrapped_label(ui, event.why.get(lang));
         if let Some(p) = principle {
-            let manual = match lang {
-                Lang::Zh => format!("手册：{}", p.source.get(lang)),
-                Lang::En => format!("Manual: {}", p.source.get(lang)),
+            // The source itself names the manual ("Manual §III …", "讲师手册 第三部分 …").
+            let source = match lang {
+                Lang::Zh => format!("出处：{}", p.source.get(lang)),
+                Lang::En => format!("Source: {}", p.source.get(lang)),
             };
             let width = ui.available_width();
-            ui.weak(fit_lines(ui, &manual, egui::TextStyle::Body, width));
+            ui.weak(fit_lines(ui, &source, egui::TextStyle::Body, width));
         }
     });
 }

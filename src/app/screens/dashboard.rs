@@ -22,7 +22,7 @@ use crate::records::{
     principle_averages,
 };
 use crate::roleplay::Mode;
-use crate::scenario::{Catalogue, Lang};
+use crate::scenario::{Catalogue, Lang, count_en};
 
 /// Who may see what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -665,8 +665,8 @@ fn cohort_page(
                 dashboard.load_ms
             ),
             Lang::En => format!(
-                "{} trainees · read in {:.0} ms",
-                dashboard.rows.len(),
+                "{} · read in {:.0} ms",
+                count_en(dashboard.rows.len(), "trainee", "trainees"),
                 dashboard.load_ms
             ),
         });
@@ -780,8 +780,10 @@ fn trainee_page(
             t.site, t.cohort
         ),
         Lang::En => format!(
-            "{} {} · {n} attempts · best {best} · {passed} passed · {time} practised",
-            t.site, t.cohort
+            "{} {} · {} · best {best} · {passed} passed · {time} practised",
+            t.site,
+            t.cohort,
+            count_en(n, "attempt", "attempts")
         ),
     });
     ui.add_space(8.0);

@@ -226,6 +226,7 @@ pub fn attempt_report(ui: &mut egui::Ui, input: &ReportInput<'_>, lang: Lang) {
             if turn.retries > 0 {
                 ui.weak(match lang {
                     Lang::Zh => format!("（重试了 {} 次）", turn.retries),
+                    Lang::En if turn.retries == 1 => "(taken back once)".to_string(),
                     Lang::En => format!("(taken back {} times)", turn.retries),
                 });
             }

@@ -12,7 +12,7 @@ use crate::app::state::{Action, RecordsStore, ScenarioLibrary, SignedIn, Unfinis
 use crate::app::widgets::{fit_lines, tr, wrapped_label};
 use crate::records::InProgress;
 use crate::roleplay::Mode;
-use crate::scenario::{Catalogue, Lang, Scenario, ScenarioKind};
+use crate::scenario::{Catalogue, Lang, Scenario, ScenarioKind, count_en};
 
 /// The filters and overrides chosen on the home screen.
 #[derive(Resource, Debug, Default, Clone, PartialEq)]
@@ -315,7 +315,9 @@ fn unfinished_banner(
                 ));
                 ui.label(match lang {
                     Lang::Zh => format!("{title}，已完成 {} 轮", t.turns.len()),
-                    Lang::En => format!("{title}, {} turns done", t.turns.len()),
+                    Lang::En => {
+                        format!("{title}, {} done", count_en(t.turns.len(), "turn", "turns"))
+                    }
                 });
                 if ui.button(tr(lang, "继续练习", "Resume")).clicked() {
                     actions.write(Action::ResumeUnfinished);

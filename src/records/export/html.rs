@@ -11,7 +11,7 @@ use crate::records::{
     AttemptSummary, Cohort, Db, Filter, PrincipleAverage, RecordsError, principle_averages,
 };
 use crate::roleplay::Mode;
-use crate::scenario::{Lang, Text};
+use crate::scenario::{Lang, Text, count_en};
 
 use super::ExportRequest;
 use super::csv::ExportError;
@@ -432,8 +432,7 @@ fn principle_chart(page: &mut Page, averages: &[PrincipleAverage], principles: &
         let colour = if is_weak { "#ea580c" } else { "#3b82f6" };
         let count = match lang {
             Lang::Zh => format!("{} 次练习", a.attempts),
-            Lang::En if a.attempts == 1 => "1 attempt".to_string(),
-            Lang::En => format!("{} attempts", a.attempts),
+            Lang::En => count_en(a.attempts, "attempt", "attempts"),
         };
         page.fmt(format_args!(
             "<g><title>{} · {:.1} · {count}</title>",
