@@ -162,10 +162,12 @@ pub fn score_bars(ui: &mut egui::Ui, lines: &[Line], lang: Lang, pass_mark: f64)
 
 /// Characters that may not begin a line of Chinese text (closing punctuation and the like).
 const NO_LINE_START: &str = "，。、；：？！）》」』】〕〉…—”’·%,.;:?!)]}";
+/// Characters that may not end one (opening punctuation).
+const NO_LINE_END: &str = "“‘（《「『【〔〈([{";
 
 /// Breaks Chinese text into lines of at most `width`, the way Chinese typesetting does: closing
-/// punctuation never starts a line, the character before it moves down with it. egui's own
-/// wrapping lets "，" start a line. Text without Chinese characters is returned unchanged.
+/// punctuation never starts a line and opening punctuation never ends one; the characters
+/// next to them move down with them. egui's own wrapping lets "，" or "”" start a line. Text without Chinese characters is returned unchanged.
 pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) -> String {
     if width < 40.0 || !text.chars().any(is_cjk) {
         return text.to_string();
@@ -186,32 +188,53 @@ pub fn wrapped_label(ui: &mut egui::Ui, text: &str) -> egui::Response {
 /// The line breaking of `fit_lines`, with the width of each character given.
 pub fn break_lines(text: &str, width: f32, mut advance: impl FnMut(char) -> f32) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    let mut line = 0.0f32;
-    // Where the last character of the current line starts in `out`, and its width.
-    let mut last: Option<(usize, f32)> = None;
+    // The current line's characters: where each starts in `out`, its width, itself.
+    let mut line: Vec<(usize, f32, char)> = Vec::new();
+    let mut used = 0.0f32;
     for c in text.chars() {
         if c == '\n' {
             out.push(c);
-            line = 0.0;
-            last = None;
+            line.clear();
+            used = 0.0;
             continue;
         }
         let w = advance(c);
-        if line > 0.0 && line + w > width {
-            match last {
-                Some((at, w_last)) if NO_LINE_START.contains(c) && at > 0 => {
+        if !line.is_empty() && used + w > width {
+            // Break before character `k` of the line (`line.len()`: before `c`), moving back
+            // while the next line would start with closing punctuation, this one end with
+            // opening punctuation, or a number or Latin word be cut in two. A line with no
+            // place to break breaks where it must.
+            let starts = |k: usize| line.get(k).map_or(c, |&(_, _, ch)| ch);
+            let no_break = |before: char, after: char| {
+                NO_LINE_START.contains(after)
+                    || NO_LINE_END.contains(before)
+                    || (before.is_ascii_alphanumeric() && after.is_ascii_alphanumeric())
+            };
+            let mut k = line.len();
+            while k > 0 && no_break(line[k - 1].2, starts(k)) {
+                k -= 1;
+            }
+            if k == 0 {
+                k = line.len();
+            }
+            match line.get(k) {
+                Some(&(at, _, _)) => {
                     out.insert(at, '\n');
-                    line = w_last;
+                    line.drain(..k);
+                    for moved in &mut line {
+                        moved.0 += 1;
+                    }
                 }
-                _ => {
+                None => {
                     out.push('\n');
-                    line = 0.0;
+                    line.clear();
                 }
             }
+            used = line.iter().map(|&(_, w, _)| w).sum();
         }
-        last = Some((out.len(), w));
+        used += w;
+        line.push((out.len(), w, c));
         out.push(c);
-        line += w;
     }
     out
 }
@@ -226,14 +249,30 @@ mod tests {
         assert_eq!(break_lines("一二三四，五", 4.0, one), "一二三\n四，五");
         assert_eq!(break_lines("一二三四五六", 4.0, one), "一二三四\n五六");
         assert_eq!(break_lines("一二\n三四五", 2.0, one), "一二\n三四\n五");
+        // A run of closing marks moves down with the character before it, and an opening
+        // mark with the character after it.
+        assert_eq!(break_lines("一二问问”：后", 5.0, one), "一二问\n问”：后");
+        assert_eq!(break_lines("一二三“四五", 4.0, one), "一二三\n“四五");
+        assert_eq!(break_lines("，，，，，，", 4.0, one), "，，，，\n，，");
+        assert_eq!(break_lines("花了1860元", 4.0, one), "花了\n1860\n元");
+        assert_eq!(break_lines("一二三ABCDEFG", 4.0, one), "一二三\nABCD\nEFG");
         // Whatever is broken, no character is lost or added but the line breaks.
-        let text = "孙先生，您先别着急。这件事从现在起由我来跟：好吗？";
-        for width in 2..12 {
+        let text = "孙先生（32岁）只说“没什么，就是问问”：后备箱里有水。这件事由我来跟（好吗？）";
+        for width in 3..16 {
             let out = break_lines(text, width as f32, one);
             assert_eq!(out.replace('\n', ""), text);
-            for l in out.lines().skip(1) {
-                let first = l.chars().next().unwrap();
-                assert!(!NO_LINE_START.contains(first), "{out:?}");
+            for l in out.lines() {
+                assert!(l.chars().count() <= width, "{out:?}");
+            }
+            for pair in out.lines().collect::<Vec<_>>().windows(2) {
+                let first = pair[1].chars().next().unwrap();
+                let last = pair[0].chars().last().unwrap();
+                assert!(!NO_LINE_START.contains(first), "{width}: {out:?}");
+                assert!(!NO_LINE_END.contains(last), "{width}: {out:?}");
+                assert!(
+                    !(first.is_ascii_digit() && last.is_ascii_digit()),
+                    "{out:?}"
+                );
             }
         }
     }

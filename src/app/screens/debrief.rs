@@ -7,7 +7,7 @@ use super::chrome::ScreenView;
 use super::coaching::coaching_panel;
 use super::{Screen, ViewSet};
 use crate::app::state::{Action, Attempt, ScenarioLibrary};
-use crate::app::widgets::{clock_text, score_bars, tone, tr, wrapped_label};
+use crate::app::widgets::{clock_text, fit_lines, score_bars, tone, tr, wrapped_label};
 use crate::roleplay::{ScoreCard, Transcript};
 use crate::scenario::{Catalogue, Lang, Outcome};
 
@@ -174,7 +174,13 @@ pub fn attempt_report(ui: &mut egui::Ui, input: &ReportInput<'_>, lang: Lang) {
             ui.strong(tr(lang, "结局：", "Ending:"));
             ui.label(ending.title.get(lang));
         });
-        ui.label(egui::RichText::new(ending.say.get(lang)).italics());
+        let said = fit_lines(
+            ui,
+            ending.say.get(lang),
+            egui::TextStyle::Body,
+            ui.available_width(),
+        );
+        ui.label(egui::RichText::new(said).italics());
         wrapped_label(ui, ending.debrief.get(lang));
     }
     if !card.critical.is_empty() {

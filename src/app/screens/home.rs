@@ -280,13 +280,13 @@ fn card(
                 .show(ui, |ui| {
                     ui.strong(tr(lang, "目标", "Goals"));
                     for g in &scenario.notes.goals {
-                        ui.label(format!("• {}", g.get(lang)));
+                        wrapped_label(ui, &format!("• {}", g.get(lang)));
                     }
                     ui.strong(tr(lang, "手册出处", "In the manual"));
-                    ui.label(scenario.notes.manual.get(lang));
+                    wrapped_label(ui, scenario.notes.manual.get(lang));
                     ui.strong(tr(lang, "讨论题", "Discussion"));
                     for q in &scenario.notes.discussion {
-                        ui.label(format!("• {}", q.get(lang)));
+                        wrapped_label(ui, &format!("• {}", q.get(lang)));
                     }
                 });
         });
