@@ -167,6 +167,23 @@ const ZH: &[(&str, &str)] = &[
         "清除 LRS 设置；排队的语句保留，待重新设置后发送",
     ),
     ("records check", "检查记录文件是否完好，并统计其中的内容"),
+    (
+        "records generate",
+        "用生成的演练填充记录（用来试看培训师看板，也用于测试）",
+    ),
+    ("records generate:attempts", "要生成的演练次数"),
+    ("records generate:trainees", "为这些演练登记的学员人数"),
+    ("records generate:cohorts", "学员分到的班级数"),
+    ("records generate:scenario", "只用这些情景（默认：全部）"),
+    (
+        "records generate:batch",
+        "每个事务写入的演练数；1 表示像应用那样逐次记录",
+    ),
+    (
+        "records generate:print_ids",
+        "每次演练安全保存后显示它的 id",
+    ),
+    ("records generate:seed", "相同的种子生成相同的记录"),
     ("info", "显示情景和数据从哪里读取"),
     ("gui", "打开桌面应用（不带命令时的默认做法）"),
     (
@@ -353,11 +370,9 @@ mod tests {
         s.chars().any(crate::scenario::text::is_cjk)
     }
 
-    /// Every command and option shown in the help, whatever is added later, has its Chinese.
+    /// Every command and option shown in the help, whatever is added later, has its Chinese
+    /// (a command left out of the list still shows its own help).
     fn check(cmd: &Command, path: &str, missing: &mut Vec<String>) {
-        if cmd.is_hide_set() {
-            return;
-        }
         if !cmd.get_about().is_some_and(|a| has_han(&a.to_string())) {
             missing.push(path.to_string());
         }

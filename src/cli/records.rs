@@ -183,10 +183,13 @@ pub struct ExportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
+    /// How many attempts to generate.
     #[arg(long, default_value_t = 1000)]
     pub attempts: usize,
+    /// How many trainees to register for them.
     #[arg(long, default_value_t = 20)]
     pub trainees: usize,
+    /// How many cohorts to spread the trainees over.
     #[arg(long, default_value_t = 2)]
     pub cohorts: usize,
     /// Only these scenarios (default: all).
@@ -198,6 +201,7 @@ pub struct GenerateArgs {
     /// Print each attempt's id once it is safely saved.
     #[arg(long)]
     pub print_ids: bool,
+    /// The same seed generates the same records.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
