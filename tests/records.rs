@@ -112,7 +112,7 @@ fn trainees_and_cohorts_from_the_command_line() {
             "trainee",
             "add",
             "--name",
-            "赵六",
+            "周六",
             "--cohort",
             "2027 春季班",
         ],
@@ -128,6 +128,14 @@ fn trainees_and_cohorts_from_the_command_line() {
     for name in AWKWARD {
         assert!(names.contains(name), "{name} in {names:?}");
     }
+    // Chinese names in pinyin order (li, wang, zhou), not by code point (周 U+5468 would come
+    // first).
+    let chinese: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| ["王喆", "李堃玥", "周六"].contains(n))
+        .collect();
+    assert_eq!(chinese, ["李堃玥", "王喆", "周六"]);
     let cohorts: serde_json::Value =
         serde_json::from_str(&ok(run(&data, &["cohort", "list", "--json"]))).unwrap();
     assert_eq!(cohorts.as_array().unwrap().len(), 2);

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::roleplay::Mode;
 use crate::scenario::{Lang, Outcome, as_sentence};
 
+use super::collate::name_key;
 use super::migrations::{MIGRATIONS, latest};
 use super::packed;
 use super::time::{Date, now_secs};
@@ -738,19 +739,23 @@ impl Db {
 
     // ---- trainees and cohorts ----
 
-    /// Trainees by name; archived ones only when asked.
+    /// Trainees by name (in pinyin order, `name_order`); archived ones only when asked.
     pub fn trainees(&self, include_archived: bool) -> Result<Vec<Trainee>, RecordsError> {
         let conn = self.lock()?;
         let sql = format!(
             "SELECT {TRAINEE_COLUMNS} FROM trainees t LEFT JOIN cohorts c ON c.id = t.cohort_id \
-             WHERE ?1 OR t.archived = 0 ORDER BY t.name, t.id"
+             WHERE ?1 OR t.archived = 0 ORDER BY t.id"
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([include_archived], trainee_of_row)
             .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        let mut trainees = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        // Stable: namesakes stay in the order they were registered.
+        trainees.sort_by_cached_key(|t| (name_key(&t.name), t.name.clone()));
+        Ok(trainees)
     }
 
     pub fn trainee(&self, id: i64) -> Result<Trainee, RecordsError> {
@@ -879,7 +884,7 @@ impl Db {
     pub fn cohorts(&self) -> Result<Vec<Cohort>, RecordsError> {
         let conn = self.lock()?;
         let mut stmt = conn
-            .prepare_cached("SELECT id, name, trainer, starts, ends FROM cohorts ORDER BY name")
+            .prepare_cached("SELECT id, name, trainer, starts, ends FROM cohorts ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -894,8 +899,11 @@ impl Db {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        let mut cohorts = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        cohorts.sort_by_cached_key(|c| (name_key(&c.name), c.name.clone()));
+        Ok(cohorts)
     }
 
     /// A cohort by id or exact name.

@@ -1,6 +1,7 @@
 //! Trainees, cohorts and attempts kept in one SQLite file; the dashboard's figures; exports and
 //! sync to a Learning Record Store. Nothing here draws anything.
 
+mod collate;
 mod db;
 pub mod export;
 pub mod generate;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use crate::roleplay::{Mode, ScoreCard, Transcript};
 use crate::scenario::Outcome;
 
+pub use collate::{name_key, name_order};
 pub use db::{DB_FILE, Db, RecordsError, Span, StoredBatch, StoredRow};
 pub use trainee::{
     Cohort, MAX_EMPLOYEE_NO_CHARS, MAX_FIELD_CHARS, Trainee, TraineeError, clean_name,

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::scenario::Lang;
+
 /// A calendar day, as `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -125,15 +127,16 @@ pub fn iso_duration(secs: u64) -> String {
     }
 }
 
-/// `1 h 05 min`, `12 min`, `45 s`.
-pub fn human_duration(secs: u64) -> String {
+/// `1 h 05 min`, `12 min`, `45 s`; in Chinese `1 小时 05 分钟`, `12 分钟`, `45 秒`.
+pub fn human_duration(secs: u64, lang: Lang) -> String {
     let (h, m) = (secs / 3600, secs / 60 % 60);
-    if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 {
-        format!("{m} min")
-    } else {
-        format!("{secs} s")
+    match (lang, h, m) {
+        (Lang::Zh, 0, 0) => format!("{secs} 秒"),
+        (Lang::Zh, 0, _) => format!("{m} 分钟"),
+        (Lang::Zh, _, _) => format!("{h} 小时 {m:02} 分钟"),
+        (Lang::En, 0, 0) => format!("{secs} s"),
+        (Lang::En, 0, _) => format!("{m} min"),
+        (Lang::En, _, _) => format!("{h} h {m:02} min"),
     }
 }
 
@@ -163,7 +166,10 @@ mod tests {
         assert_eq!(iso_duration(192), "PT3M12S");
         assert_eq!(iso_duration(3605), "PT1H0M5S");
         assert_eq!(iso_duration(0), "PT0S");
-        assert_eq!(human_duration(3900), "1 h 05 min");
+        assert_eq!(human_duration(3900, Lang::En), "1 h 05 min");
+        assert_eq!(human_duration(720, Lang::En), "12 min");
+        assert_eq!(human_duration(3900, Lang::Zh), "1 小时 05 分钟");
+        assert_eq!(human_duration(45, Lang::Zh), "45 秒");
     }
 
     proptest! {

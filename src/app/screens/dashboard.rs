@@ -19,7 +19,7 @@ use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file}
 use crate::records::time::{Date, human_duration, now_secs, short_timestamp};
 use crate::records::{
     AttemptRecord, AttemptSummary, Cohort, Filter, PrincipleAverage, Trainee, TraineeRow,
-    principle_averages,
+    name_order, principle_averages,
 };
 use crate::roleplay::Mode;
 use crate::scenario::{Catalogue, Lang, count_en};
@@ -255,7 +255,7 @@ fn sort_rows(rows: &mut [TraineeRow], (column, descending): (Column, bool)) {
     };
     rows.sort_by(|a, b| {
         let order = if column == Column::Name {
-            a.trainee.name.cmp(&b.trainee.name)
+            name_order(&a.trainee.name, &b.trainee.name)
         } else {
             key(a).total_cmp(&key(b))
         };
@@ -423,7 +423,7 @@ fn view(
                                 card: &record.score,
                                 transcript: &record.transcript,
                                 catalogue,
-                                time: human_duration(record.duration_secs),
+                                time: human_duration(record.duration_secs, lang),
                             },
                             lang,
                         );
@@ -599,6 +599,60 @@ fn profile_bars(
 
 /// One clickable row of the trainees' table: text on the left of the first and last columns,
 /// figures aligned on the right, the whole row lit under the pointer.
+/// Where a cell's text goes: names in the first and last columns from the left, figures from
+/// the right, in the header as in the rows below it.
+fn cell_anchor(column: usize, columns: usize, left: f32, width: f32) -> (f32, egui::Align2) {
+    if column == 0 || column + 1 == columns {
+        (left + 4.0, egui::Align2::LEFT_CENTER)
+    } else {
+        (left + width - 12.0, egui::Align2::RIGHT_CENTER)
+    }
+}
+
+/// The column titles, each a button sorting by its column (the arrow shows the order); the
+/// column clicked, if any.
+fn header_row(
+    ui: &mut egui::Ui,
+    columns: &[(Column, &str, f32)],
+    sort: (Column, bool),
+    height: f32,
+) -> Option<Column> {
+    let width: f32 = columns.iter().map(|(_, _, w)| w).sum();
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let mut clicked = None;
+    let mut left = rect.left();
+    for (i, &(column, label, w)) in columns.iter().enumerate() {
+        let cell = egui::Rect::from_min_size(egui::pos2(left, rect.top()), egui::vec2(w, height));
+        let response = ui
+            .interact(cell, ui.id().with(("sort", i)), egui::Sense::click())
+            .on_hover_cursor(egui::CursorIcon::PointingHand);
+        let arrow = match sort {
+            (c, true) if c == column => " ▼",
+            (c, false) if c == column => " ▲",
+            _ => "",
+        };
+        let color = if response.hovered() {
+            ui.visuals().widgets.hovered.fg_stroke.color
+        } else {
+            ui.visuals().strong_text_color()
+        };
+        let (x, align) = cell_anchor(i, columns.len(), left, w);
+        ui.painter().text(
+            egui::pos2(x, cell.center().y),
+            align,
+            format!("{label}{arrow}"),
+            font.clone(),
+            color,
+        );
+        if response.clicked() {
+            clicked = Some(column);
+        }
+        left += w;
+    }
+    clicked
+}
+
 fn table_row(
     ui: &mut egui::Ui,
     columns: &[(Column, &str, f32)],
@@ -615,12 +669,7 @@ fn table_row(
     let color = ui.visuals().text_color();
     let mut left = rect.left();
     for (i, ((_, _, w), text)) in columns.iter().zip(cells).enumerate() {
-        let text_left = i == 0 || i + 1 == columns.len();
-        let (x, align) = if text_left {
-            (left + 4.0, egui::Align2::LEFT_CENTER)
-        } else {
-            (left + w - 12.0, egui::Align2::RIGHT_CENTER)
-        };
+        let (x, align) = cell_anchor(i, columns.len(), left, *w);
         painter.text(
             egui::pos2(x, rect.center().y),
             align,
@@ -683,36 +732,48 @@ fn cohort_page(
             }
         }
     });
-    // The weakest principle's name takes what the figures leave.
-    let weakest_width = (ui.available_width() - 660.0).clamp(240.0, 420.0);
+    // "7 小时 02 分钟" is wider than "7 h 02 min". The weakest principle's name takes what the
+    // figures leave.
+    let time_width = match lang {
+        Lang::Zh => 150.0,
+        Lang::En => 110.0,
+    };
+    let weakest_width = (ui.available_width() - 550.0 - time_width).clamp(240.0, 420.0);
     let columns: [(Column, &str, f32); 7] = [
         (Column::Name, tr(lang, "学员", "Trainee"), 220.0),
         (Column::Attempts, tr(lang, "练习次数", "Attempts"), 80.0),
         (Column::Best, tr(lang, "最高分", "Best"), 70.0),
         (Column::Latest, tr(lang, "最近一次", "Latest"), 80.0),
         (Column::PassRate, tr(lang, "通过率", "Pass rate"), 80.0),
-        (Column::Time, tr(lang, "练习时长", "Time practised"), 110.0),
+        (
+            Column::Time,
+            tr(lang, "练习时长", "Time practised"),
+            time_width,
+        ),
         (
             Column::Weakest,
             tr(lang, "最薄弱原则", "Weakest principle"),
             weakest_width,
         ),
     ];
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
-    ui.horizontal(|ui| {
-        for (column, label, width) in columns {
-            let arrow = match dashboard.sort {
-                (c, true) if c == column => " ▼",
-                (c, false) if c == column => " ▲",
-                _ => "",
-            };
-            let button = egui::Button::new(egui::RichText::new(format!("{label}{arrow}")).strong())
-                .frame(false);
-            if ui.add_sized([width, row_height], button).clicked() {
-                actions.write(DashboardAction::Sort(column));
-            }
-        }
+    // Wide enough for its title with the sort arrow, too ("Time practised ▼").
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let columns = columns.map(|(column, label, width)| {
+        let title = ui
+            .painter()
+            .layout_no_wrap(
+                format!("{label} ▼"),
+                font.clone(),
+                egui::Color32::PLACEHOLDER,
+            )
+            .size()
+            .x;
+        (column, label, width.max(title + 16.0))
     });
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    if let Some(column) = header_row(ui, &columns, dashboard.sort, row_height) {
+        actions.write(DashboardAction::Sort(column));
+    }
     ui.separator();
     if dashboard.rows.is_empty() {
         ui.label(tr(lang, "还没有学员。", "No trainees yet."));
@@ -730,7 +791,7 @@ fn cohort_page(
                     row.latest_total.map_or(dash.clone(), |v| format!("{v:.1}")),
                     row.pass_rate
                         .map_or(dash.clone(), |v| format!("{:.0}%", v * 100.0)),
-                    human_duration(row.practised_secs),
+                    human_duration(row.practised_secs, lang),
                     row.weakest.as_ref().map_or(dash.clone(), |w| {
                         format!(
                             "{} ({:.0})",
@@ -773,7 +834,7 @@ fn trainee_page(
     } else {
         format!("{best:.1}")
     };
-    let (n, time) = (attempts.len(), human_duration(time));
+    let (n, time) = (attempts.len(), human_duration(time, lang));
     ui.label(match lang {
         Lang::Zh => format!(
             "{} {} · 练习 {n} 次 · 最高 {best} · 通过 {passed} 次 · 共 {time}",

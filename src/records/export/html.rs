@@ -157,21 +157,6 @@ fn percent_text(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_string(), |r| format!("{:.0}%", r * 100.0))
 }
 
-/// `1 小时 05 分钟`, `12 分钟`, `45 秒` in Chinese; `time::human_duration` in English.
-fn duration_text(secs: u64, lang: Lang) -> String {
-    if lang == Lang::En {
-        return human_duration(secs);
-    }
-    let (h, m) = (secs / 3600, secs / 60 % 60);
-    if h > 0 {
-        format!("{h} 小时 {m:02} 分钟")
-    } else if m > 0 {
-        format!("{m} 分钟")
-    } else {
-        format!("{secs} 秒")
-    }
-}
-
 fn mode_text(mode: Mode, lang: Lang) -> &'static str {
     match mode {
         Mode::Practice => tr(lang, "练习", "Practice"),
@@ -585,7 +570,7 @@ pub fn trainee_report(
             (tr(lang, "通过率", "Pass rate"), percent_text(pass_rate)),
             (
                 tr(lang, "练习时长", "Time practised"),
-                duration_text(practised, lang),
+                human_duration(practised, lang),
             ),
         ],
     );
@@ -665,7 +650,7 @@ fn attempts_table(
         }
         page.fmt(format_args!(
             "<td class=\"num\">{}</td></tr>\n",
-            duration_text(a.duration_secs, lang)
+            human_duration(a.duration_secs, lang)
         ));
     }
     page.raw("</tbody>\n</table>\n");
@@ -754,7 +739,7 @@ pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, Exp
             (tr(lang, "通过率", "Pass rate"), percent_text(pass_rate)),
             (
                 tr(lang, "练习时长", "Time practised"),
-                duration_text(practised, lang),
+                human_duration(practised, lang),
             ),
         ],
     );
@@ -799,7 +784,7 @@ pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, Exp
                 score_text(r.best_total),
                 score_text(r.latest_total),
                 percent_text(r.pass_rate),
-                duration_text(r.practised_secs, lang)
+                human_duration(r.practised_secs, lang)
             ));
             match &r.weakest {
                 Some(w) => {
@@ -1178,7 +1163,5 @@ mod tests {
         assert_eq!(fit("Short", 10), "Short");
         assert_eq!(fit("先处理心情，再处理事情", 10), "先处理心…");
         assert_eq!(fit("abcdefghijk", 10), "abcdefghi…");
-        assert_eq!(duration_text(3900, Lang::Zh), "1 小时 05 分钟");
-        assert_eq!(duration_text(45, Lang::Zh), "45 秒");
     }
 }
