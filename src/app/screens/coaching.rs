@@ -58,7 +58,7 @@ pub fn coaching_panel(ui: &mut egui::Ui, turn: &TurnRecord, catalogue: &Catalogu
             match lang {
                 Lang::Zh => format!("“{name}”是手册明确禁止的做法，本次练习因此判为不通过。"),
                 Lang::En => {
-                    format!("“{name}” is one of the manual's don'ts: this attempt cannot pass.")
+                    format!("\"{name}\" is one of the manual's don'ts: this attempt cannot pass.")
                 }
             },
         );

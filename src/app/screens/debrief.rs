@@ -191,7 +191,11 @@ pub fn attempt_report(ui: &mut egui::Ui, input: &ReportInput<'_>, lang: Lang) {
                 match lang {
                     Lang::Zh => format!("第 {} 回合：严重错误“{}”", c.turn + 1, c.name.get(lang)),
                     Lang::En => {
-                        format!("Turn {}: critical error “{}”", c.turn + 1, c.name.get(lang))
+                        format!(
+                            "Turn {}: critical error \"{}\"",
+                            c.turn + 1,
+                            c.name.get(lang)
+                        )
                     }
                 },
             );
