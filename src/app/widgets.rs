@@ -167,7 +167,8 @@ const NO_LINE_END: &str = "“‘（《「『【〔〈([{";
 
 /// Breaks Chinese text into lines of at most `width`, the way Chinese typesetting does: closing
 /// punctuation never starts a line and opening punctuation never ends one; the characters
-/// next to them move down with them. egui's own wrapping lets "，" or "”" start a line. Text without Chinese characters is returned unchanged.
+/// next to them move down with them. egui's own wrapping lets "，" or "”" start a line. Text
+/// without Chinese characters is returned unchanged.
 pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) -> String {
     if width < 40.0 || !text.chars().any(is_cjk) {
         return text.to_string();

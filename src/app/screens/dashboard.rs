@@ -597,8 +597,6 @@ fn profile_bars(
         .collect()
 }
 
-/// One clickable row of the trainees' table: text on the left of the first and last columns,
-/// figures aligned on the right, the whole row lit under the pointer.
 /// Where a cell's text goes: names in the first and last columns from the left, figures from
 /// the right, in the header as in the rows below it.
 fn cell_anchor(column: usize, columns: usize, left: f32, width: f32) -> (f32, egui::Align2) {
@@ -653,6 +651,8 @@ fn header_row(
     clicked
 }
 
+/// One clickable row of the trainees' table: text on the left of the first and last columns,
+/// figures aligned on the right, the whole row lit under the pointer.
 fn table_row(
     ui: &mut egui::Ui,
     columns: &[(Column, &str, f32)],
