@@ -122,7 +122,60 @@ fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
     }
 }
 
+/// A number with a fraction where the parser stopped at its point, as in `mood: 6.5` where only
+/// a whole number fits: the column where the number starts, and the number.
+fn fraction_at(text: &str, line: usize, col: usize) -> Option<(usize, String)> {
+    let row: Vec<char> = text
+        .split('\n')
+        .nth(line.checked_sub(1)?)?
+        .chars()
+        .collect();
+    let point = col.checked_sub(1)?;
+    if row.get(point) != Some(&'.') || !row.get(point + 1)?.is_ascii_digit() {
+        return None;
+    }
+    let whole = row[..point]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if whole == 0 {
+        return None;
+    }
+    let mut start = point - whole;
+    if start > 0 && row[start - 1] == '-' {
+        start -= 1;
+    }
+    let fraction = row[point + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    Some((start + 1, row[start..point + 1 + fraction].iter().collect()))
+}
+
 fn ron_diagnostic(file: &str, text: &str, err: &SpannedError) -> Diagnostic {
+    // The parser reads `6.5` in a whole-number field as 6 followed by a stray `.5`.
+    if matches!(
+        err.code,
+        RonError::ExpectedComma
+            | RonError::ExpectedStructLikeEnd
+            | RonError::ExpectedArrayEnd
+            | RonError::ExpectedOptionEnd
+    ) && let Some((col, number)) = fraction_at(text, err.span.start.line, err.span.start.col)
+    {
+        return Diagnostic {
+            line: err.span.start.line,
+            col,
+            ..Diagnostic::in_file(
+                file,
+                Code::WrongValue,
+                Text::new(
+                    format!("这里只能写整数，却写了 {number}"),
+                    format!("only a whole number fits here, but found {number}"),
+                ),
+            )
+        };
+    }
     let code = match &err.code {
         RonError::NoSuchStructField { .. } => Code::UnknownField,
         RonError::MissingStructField { .. } => Code::MissingField,
@@ -590,5 +643,36 @@ mod tests {
             d.message_zh,
             "这里应该是名称（字段名或变体名），却写了 \"5\""
         );
+    }
+
+    #[test]
+    fn a_fraction_where_a_whole_number_belongs_is_told_as_such() {
+        let (checked, _) = catalogue(&embedded_catalogue());
+        let ids = CatalogueIds::from_catalogue(&checked.expect("the built-in catalogue"));
+        for (text, col, number) in [
+            ("Scenario(\n  start: (mood: 6.5, trust: 5))", 17, "6.5"),
+            ("Scenario(\n  start: (mood: -12.25))", 17, "-12.25"),
+            (
+                "Scenario(\n  escalations: [(when: MoodAtLeast(7.5)",
+                36,
+                "7.5",
+            ),
+        ] {
+            let (_, found) = scenario(&SourceFile::new("t.ron", text), &ids);
+            let d = &found[0];
+            assert_eq!(
+                (d.code, d.line, d.col),
+                (Code::WrongValue, 2, col),
+                "{text}"
+            );
+            assert_eq!(
+                d.message,
+                format!("only a whole number fits here, but found {number}")
+            );
+            assert_eq!(d.message_zh, format!("这里只能写整数，却写了 {number}"));
+        }
+        // A stray point after something else is still a syntax error.
+        let (_, found) = scenario(&SourceFile::new("t.ron", "Scenario(id: \"a\".5)"), &ids);
+        assert_eq!(found[0].code, Code::Syntax);
     }
 }
