@@ -204,7 +204,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let session = if let Some(choices) = &args.choices {
         play_choices(analysis, seed, mode, choices)
-            .map_err(|e| told(e.message(Lang::Zh), e.message(Lang::En)))?
+            .map_err(|e| Told(Text::in_both(|lang| e.message(lang))))?
     } else if let Some(strategy) = args.strategy {
         let strategy = match strategy {
             StrategyArg::Best => Strategy::Best,

@@ -1,15 +1,14 @@
 //! The order of trainees' and cohorts' names in lists: Chinese characters by their pinyin and
 //! tone (陈 chen, 李 li, 王 wang, 张 zhang), other letters as letters, case aside.
 
-use std::cmp::Ordering;
-
 use pinyin::ToPinyin;
 
 /// A key whose order is the names' order: per Chinese character its syllable and tone
 /// ("zhang1"; the neutral tone as 5) closed by a space, so that a syllable sorts before its
-/// longer neighbours ("li" before "lin"); other characters as they are, in lower case.
+/// longer neighbours ("li" before "lin"); other characters as they are, in lower case. Names
+/// that read the same are then told apart by their characters.
 pub fn name_key(name: &str) -> String {
-    let mut key = String::with_capacity(name.len() * 3);
+    let mut key = String::with_capacity(name.len() * 4);
     for c in name.chars() {
         match c.to_pinyin() {
             Some(p) => {
@@ -23,17 +22,21 @@ pub fn name_key(name: &str) -> String {
             None => key.extend(c.to_lowercase()),
         }
     }
+    // Below every character a reading contains, so a reading that is a prefix still sorts first.
+    key.push('\0');
+    key.push_str(name);
     key
-}
-
-/// Two names in list order; names that read the same are told apart by their characters.
-pub fn name_order(a: &str, b: &str) -> Ordering {
-    name_key(a).cmp(&name_key(b)).then_with(|| a.cmp(b))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Ordering;
+
     use super::*;
+
+    fn name_order(a: &str, b: &str) -> Ordering {
+        name_key(a).cmp(&name_key(b))
+    }
 
     #[test]
     fn chinese_names_go_by_pinyin() {

@@ -739,7 +739,7 @@ impl Db {
 
     // ---- trainees and cohorts ----
 
-    /// Trainees by name (in pinyin order, `name_order`); archived ones only when asked.
+    /// Trainees by name (in pinyin order, `name_key`); archived ones only when asked.
     pub fn trainees(&self, include_archived: bool) -> Result<Vec<Trainee>, RecordsError> {
         let conn = self.lock()?;
         let sql = format!(
@@ -754,7 +754,7 @@ impl Db {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))?;
         // Stable: namesakes stay in the order they were registered.
-        trainees.sort_by_cached_key(|t| (name_key(&t.name), t.name.clone()));
+        trainees.sort_by_cached_key(|t| name_key(&t.name));
         Ok(trainees)
     }
 
@@ -902,7 +902,7 @@ impl Db {
         let mut cohorts = rows
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))?;
-        cohorts.sort_by_cached_key(|c| (name_key(&c.name), c.name.clone()));
+        cohorts.sort_by_cached_key(|c| name_key(&c.name));
         Ok(cohorts)
     }
 
@@ -1285,16 +1285,7 @@ impl Db {
                     weakest: averages.into_iter().next(),
                     latest_at: Some(latest_at),
                 },
-                _ => TraineeRow {
-                    trainee: t,
-                    attempts: 0,
-                    best_total: None,
-                    latest_total: None,
-                    pass_rate: None,
-                    practised_secs: 0,
-                    weakest: None,
-                    latest_at: None,
-                },
+                _ => TraineeRow::without_attempts(t),
             });
         }
         Ok(rows)

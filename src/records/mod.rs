@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::roleplay::{Mode, ScoreCard, Transcript};
 use crate::scenario::Outcome;
 
-pub use collate::{name_key, name_order};
+pub use collate::name_key;
 pub use db::{DB_FILE, Db, RecordsError, Span, StoredBatch, StoredRow};
 pub use trainee::{
     Cohort, MAX_EMPLOYEE_NO_CHARS, MAX_FIELD_CHARS, Trainee, TraineeError, clean_name,
@@ -168,6 +168,22 @@ pub struct TraineeRow {
     /// The principle with the lowest average.
     pub weakest: Option<PrincipleAverage>,
     pub latest_at: Option<i64>,
+}
+
+impl TraineeRow {
+    /// The line of a trainee with no attempts yet.
+    pub fn without_attempts(trainee: Trainee) -> TraineeRow {
+        TraineeRow {
+            trainee,
+            attempts: 0,
+            best_total: None,
+            latest_total: None,
+            pass_rate: None,
+            practised_secs: 0,
+            weakest: None,
+            latest_at: None,
+        }
+    }
 }
 
 /// Averages per principle, lowest first, from attempts' summaries.

@@ -1,7 +1,6 @@
 //! A folder of one test's own under the system's temporary folder: empty when made, removed
 //! when the test passes, kept and named when it fails so that what it holds can be looked at.
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 pub struct ScratchDir(PathBuf);
@@ -22,18 +21,6 @@ impl std::ops::Deref for ScratchDir {
 
     fn deref(&self) -> &Path {
         &self.0
-    }
-}
-
-impl AsRef<Path> for ScratchDir {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<OsStr> for ScratchDir {
-    fn as_ref(&self) -> &OsStr {
-        self.0.as_os_str()
     }
 }
 

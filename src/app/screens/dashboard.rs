@@ -18,8 +18,8 @@ use crate::app::widgets::{date_field, tone, tr};
 use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
 use crate::records::time::{Date, human_duration, now_secs, short_timestamp};
 use crate::records::{
-    AttemptRecord, AttemptSummary, Cohort, Filter, PrincipleAverage, Trainee, TraineeRow,
-    name_order, principle_averages,
+    AttemptRecord, AttemptSummary, Cohort, Filter, PrincipleAverage, Trainee, TraineeRow, name_key,
+    principle_averages,
 };
 use crate::roleplay::Mode;
 use crate::scenario::{Catalogue, Lang, count_en};
@@ -244,6 +244,7 @@ fn permitted(scope: Scope, page: &Page) -> bool {
 fn sort_rows(rows: &mut [TraineeRow], (column, descending): (Column, bool)) {
     let key = |r: &TraineeRow| -> f64 {
         match column {
+            // Names sort by their pinyin key, made once per row below.
             Column::Name => 0.0,
             Column::Attempts => r.attempts as f64,
             Column::Best => r.best_total.unwrap_or(-1.0),
@@ -253,15 +254,19 @@ fn sort_rows(rows: &mut [TraineeRow], (column, descending): (Column, bool)) {
             Column::Weakest => r.weakest.as_ref().map_or(101.0, |w| w.average),
         }
     };
-    rows.sort_by(|a, b| {
-        let order = if column == Column::Name {
-            name_order(&a.trainee.name, &b.trainee.name)
-        } else {
-            key(a).total_cmp(&key(b))
-        };
-        let order = order.then_with(|| a.trainee.id.cmp(&b.trainee.id));
-        if descending { order.reverse() } else { order }
-    });
+    if column == Column::Name {
+        rows.sort_by_cached_key(|r| (name_key(&r.trainee.name), r.trainee.id));
+    } else {
+        rows.sort_by(|a, b| {
+            key(a)
+                .total_cmp(&key(b))
+                .then_with(|| a.trainee.id.cmp(&b.trainee.id))
+        });
+    }
+    // Ids tell every two rows apart, so the reverse of the order is the descending one.
+    if descending {
+        rows.reverse();
+    }
 }
 
 /// Reads the figures the page needs, once per change rather than every frame.
@@ -924,6 +929,32 @@ mod tests {
         ));
         assert!(permitted(Scope::Trainer, &Page::Cohort));
         assert!(!permitted(Scope::Closed, &Page::Trainee(7)));
+    }
+
+    #[test]
+    fn rows_sort_by_pinyin_or_by_figure_with_ids_breaking_ties() {
+        let row = |id: i64, name: &str, attempts: u64| TraineeRow {
+            attempts,
+            ..TraineeRow::without_attempts(Trainee {
+                id,
+                name: name.into(),
+                ..Trainee::default()
+            })
+        };
+        let mut rows = vec![
+            row(1, "周或洋", 5),
+            row(2, "陈芳芳", 3),
+            row(3, "李伟艳", 5),
+        ];
+        let ids = |rows: &[TraineeRow]| rows.iter().map(|r| r.trainee.id).collect::<Vec<_>>();
+        sort_rows(&mut rows, (Column::Name, false));
+        assert_eq!(ids(&rows), [2, 3, 1]);
+        sort_rows(&mut rows, (Column::Name, true));
+        assert_eq!(ids(&rows), [1, 3, 2]);
+        sort_rows(&mut rows, (Column::Attempts, false));
+        assert_eq!(ids(&rows), [2, 1, 3]);
+        sort_rows(&mut rows, (Column::Attempts, true));
+        assert_eq!(ids(&rows), [3, 1, 2]);
     }
 
     #[test]
