@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use complaint_trainer::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
 use complaint_trainer::records::generate::{Templates, add_trainees};
-use complaint_trainer::records::time::now_secs;
+use complaint_trainer::records::time::{Zone, now_secs};
 use complaint_trainer::records::{DB_FILE, Db, Filter};
 use complaint_trainer::scenario::{Lang, ScenarioSource};
 use rand::{Rng, SeedableRng};
@@ -176,6 +176,7 @@ fn main() {
         lang: Lang::Zh,
         home_page: "https://dealer.example.com".into(),
         generated_at: now_secs(),
+        zone: Zone::local(),
     };
     let mut runs = Vec::new();
     let mut rows = 0;

@@ -319,23 +319,48 @@ fn recorded_plays_export_to_csv_html_and_xapi() {
         "nothing is fetched from the network"
     );
     let trainee_page = data.join("trainee.html");
-    ok(run(
-        &data,
-        &[
-            "records",
-            "export",
-            "--format",
-            "html",
-            "--trainee",
-            "X1",
-            "--out",
-            trainee_page.to_str().unwrap(),
-        ],
-    ));
+    // Times are the computer's local ones, and the report says which zone that is. The zones
+    // are POSIX rules, so that no zone database is needed.
+    let report_in = |tz: &str| {
+        ok(bin(&data)
+            .env("TZ", tz)
+            .args([
+                "records",
+                "export",
+                "--format",
+                "html",
+                "--trainee",
+                "X1",
+                "--out",
+            ])
+            .arg(&trainee_page)
+            .output()
+            .unwrap());
+        std::fs::read_to_string(&trainee_page).unwrap()
+    };
+    let (in_utc, in_china) = (report_in("UTC0"), report_in("CST-8"));
+    assert!(in_utc.contains("<svg"));
     assert!(
-        std::fs::read_to_string(&trainee_page)
-            .unwrap()
-            .contains("<svg")
+        in_utc.contains("all times are local, UTC</footer>"),
+        "{in_utc}"
+    );
+    assert!(
+        in_china.contains("all times are local, UTC+08:00</footer>"),
+        "{in_china}"
+    );
+    // The attempt's row: "YYYY-MM-DD HH:MM", eight hours later on China's clock.
+    let clock = |page: &str| -> (u32, u32) {
+        let cell = page
+            .split("<td class=\"nowrap\">")
+            .nth(1)
+            .expect("an attempt row");
+        let time = &cell[11..16];
+        (time[..2].parse().unwrap(), time[3..].parse().unwrap())
+    };
+    let ((utc_hour, utc_minute), (china_hour, china_minute)) = (clock(&in_utc), clock(&in_china));
+    assert_eq!(
+        ((utc_hour + 8) % 24, utc_minute),
+        (china_hour, china_minute)
     );
 
     let xapi_path = data.join("statements.json");

@@ -3,7 +3,7 @@
 use bevy_egui::egui;
 
 use crate::app::widgets::tone;
-use crate::records::time::Date;
+use crate::records::time::Zone;
 
 /// One bar: a label, a 0–100 value, and whether to highlight it (a weakest principle).
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +82,9 @@ pub fn score_line(ui: &mut egui::Ui, points: &[(i64, f64)], pass_mark: f64, heig
             painter.circle_filled(*p, 3.5, tone(ui, *v >= pass_mark));
         }
     }
-    let first = Date::of_secs(points[0].0).to_string();
-    let last = Date::of_secs(points[points.len() - 1].0).to_string();
+    let zone = Zone::local();
+    let first = zone.date_of(points[0].0).to_string();
+    let last = zone.date_of(points[points.len() - 1].0).to_string();
     painter.text(
         egui::pos2(plot.left(), plot.bottom() + 4.0),
         egui::Align2::LEFT_TOP,
@@ -109,7 +110,7 @@ pub fn score_line(ui: &mut egui::Ui, points: &[(i64, f64)], pass_mark: f64, heig
         painter.circle_stroke(*p, 6.0, egui::Stroke::new(1.5, text_color));
         let (when, value) = points[i];
         // Beside the pointer: below the wide chart it would cover the next heading.
-        response.on_hover_text_at_pointer(format!("{} · {value:.1}", Date::of_secs(when)));
+        response.on_hover_text_at_pointer(format!("{} · {value:.1}", zone.short_timestamp(when)));
     }
 }
 

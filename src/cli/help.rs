@@ -132,7 +132,7 @@ const ZH: &[(&str, &str)] = &[
     ),
     (
         "records export:since",
-        "只导出在这一天或之后结束的演练（YYYY-MM-DD，UTC）",
+        "只导出在这一天或之后结束的演练（YYYY-MM-DD，本地时间）",
     ),
     ("records export:until", "只导出在这一天之前结束的演练"),
     (

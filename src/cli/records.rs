@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
 use crate::records::generate::{Templates, add_trainees};
 use crate::records::sync::{LrsConfig, sync_once};
-use crate::records::time::{Date, now_secs};
+use crate::records::time::{Date, Zone, now_secs};
 use crate::records::{Cohort, Db, Filter, Trainee, password};
 use crate::roleplay::Mode;
 
@@ -161,7 +161,7 @@ pub struct ExportArgs {
     /// Only this trainee (id, employee number or unique name); HTML gives a trainee report.
     #[arg(long, value_name = "T")]
     pub trainee: Option<String>,
-    /// Only attempts that ended on or after this day (YYYY-MM-DD, UTC).
+    /// Only attempts that ended on or after this day (YYYY-MM-DD, local time).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub since: Option<Date>,
     /// Only attempts that ended before this day.
@@ -414,9 +414,11 @@ pub fn records(env: &Env, command: &RecordsCommand) -> anyhow::Result<ExitCode> 
 fn export(env: &Env, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
     require_trainer(&db)?;
+    // Days are local ones, as the report's times are.
+    let zone = Zone::local();
     let mut filter = Filter {
-        since: args.since.map(Date::start_secs),
-        until: args.until.map(Date::start_secs),
+        since: args.since.map(|d| zone.day_start(d)),
+        until: args.until.map(|d| zone.day_start(d)),
         scenario: args.scenario.clone(),
         mode: args.mode.map(|m| match m {
             super::play::ModeArg::Practice => Mode::Practice,
@@ -449,6 +451,7 @@ fn export(env: &Env, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         lang: env.lang,
         home_page,
         generated_at: now_secs(),
+        zone,
     };
     let started = std::time::Instant::now();
     let count = export_to_file(&db, &request, &args.out)?;

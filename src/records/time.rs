@@ -1,4 +1,5 @@
-//! Calendar dates and timestamps (UTC) without a time-zone database: parsing, ISO 8601 output.
+//! Calendar dates and timestamps: parsing, ISO 8601 output (UTC), and the local time zone that
+//! people see times and type dates in.
 
 use std::fmt;
 
@@ -110,11 +111,98 @@ pub fn iso_timestamp(secs: i64) -> String {
     format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// `2026-11-23 01:27` (UTC), for tables.
-pub fn short_timestamp(secs: i64) -> String {
-    let date = Date::of_secs(secs);
-    let s = secs.rem_euclid(86_400);
-    format!("{date} {:02}:{:02}", s / 3600, s / 60 % 60)
+/// The time zone people read times and type dates in: the computer's own, so that a
+/// dealership sees its own clock and counts its own calendar days. Records keep UTC seconds;
+/// only what is shown and typed goes through a zone.
+#[derive(Debug, Clone)]
+pub struct Zone(jiff::tz::TimeZone);
+
+impl Zone {
+    /// The computer's time zone (`TZ`, else the system setting), looked up once; UTC when
+    /// neither names a zone this computer knows.
+    pub fn local() -> Zone {
+        static LOCAL: std::sync::OnceLock<Zone> = std::sync::OnceLock::new();
+        LOCAL
+            .get_or_init(|| Zone(jiff::tz::TimeZone::system()))
+            .clone()
+    }
+
+    pub fn utc() -> Zone {
+        Zone(jiff::tz::TimeZone::UTC)
+    }
+
+    /// A zone a whole number of hours east of UTC, with no daylight saving time.
+    pub fn fixed_hours(hours: i8) -> Zone {
+        match jiff::tz::Offset::from_hours(hours) {
+            Ok(offset) => Zone(jiff::tz::TimeZone::fixed(offset)),
+            Err(_) => Zone::utc(),
+        }
+    }
+
+    /// An IANA zone by name (`Europe/Berlin`), when this computer knows it.
+    pub fn named(name: &str) -> Option<Zone> {
+        jiff::tz::TimeZone::get(name).ok().map(Zone)
+    }
+
+    /// Seconds east of UTC at the instant `secs`.
+    pub fn offset_secs(&self, secs: i64) -> i64 {
+        // Instants beyond the years jiff covers (only a damaged record has one) read as UTC.
+        jiff::Timestamp::from_second(secs).map_or(0, |t| i64::from(self.0.to_offset(t).seconds()))
+    }
+
+    /// The local seconds of the instant `secs`: UTC seconds with the offset added.
+    fn local_secs(&self, secs: i64) -> i64 {
+        secs.saturating_add(self.offset_secs(secs))
+    }
+
+    /// The local calendar day the instant `secs` falls on.
+    pub fn date_of(&self, secs: i64) -> Date {
+        Date::of_secs(self.local_secs(secs))
+    }
+
+    /// The instant this local day begins (the first moment that exists, where a change of
+    /// clocks skips midnight).
+    pub fn day_start(&self, date: Date) -> i64 {
+        let midnight = date.start_secs();
+        let civil = jiff::civil::date(
+            i16::try_from(date.year).unwrap_or(i16::MAX),
+            date.month as i8,
+            date.day as i8,
+        )
+        .at(0, 0, 0, 0);
+        self.0
+            .to_ambiguous_timestamp(civil)
+            .compatible()
+            .map_or(midnight, |t| t.as_second())
+    }
+
+    /// The instant the local day after `date` begins: the end of `date`.
+    pub fn day_end(&self, date: Date) -> i64 {
+        self.day_start(Date::of_secs(date.start_secs() + 86_400))
+    }
+
+    /// `2026-11-23 09:27`, in this zone, for tables.
+    pub fn short_timestamp(&self, secs: i64) -> String {
+        let local = self.local_secs(secs);
+        let s = local.rem_euclid(86_400);
+        format!(
+            "{} {:02}:{:02}",
+            Date::of_secs(local),
+            s / 3600,
+            s / 60 % 60
+        )
+    }
+
+    /// `UTC+08:00`, `UTC−05:00` or `UTC`: this zone's offset at the instant `secs`.
+    pub fn label(&self, secs: i64) -> String {
+        let offset = self.offset_secs(secs);
+        if offset == 0 {
+            return "UTC".to_string();
+        }
+        let sign = if offset < 0 { '−' } else { '+' };
+        let minutes = offset.unsigned_abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    }
 }
 
 /// An ISO 8601 duration: `PT3M12S`, `PT1H0M5S`, `PT0S`.
@@ -172,7 +260,48 @@ mod tests {
         assert_eq!(human_duration(45, Lang::Zh), "45 秒");
     }
 
+    #[test]
+    fn a_zone_shows_local_times_and_counts_local_days() {
+        // 2026-11-23T01:27:31Z is 09:27 in China and still the 22nd in New York.
+        let secs = 1_795_392_000 + 5_251;
+        let china = Zone::fixed_hours(8);
+        assert_eq!(china.short_timestamp(secs), "2026-11-23 09:27");
+        assert_eq!(china.label(secs), "UTC+08:00");
+        assert_eq!(Zone::utc().short_timestamp(secs), "2026-11-23 01:27");
+        assert_eq!(Zone::utc().label(secs), "UTC");
+        let west = Zone::fixed_hours(-5);
+        assert_eq!(west.date_of(secs).to_string(), "2026-11-22");
+        assert_eq!(west.label(secs), "UTC−05:00");
+        // A local day begins at local midnight: 16:00 UTC the day before, in China.
+        let day = Date::parse("2026-11-23").unwrap();
+        assert_eq!(china.day_start(day), day.start_secs() - 8 * 3600);
+        assert_eq!(china.day_end(day) - china.day_start(day), 86_400);
+        assert_eq!(china.date_of(china.day_start(day)), day);
+        assert_eq!(china.date_of(china.day_end(day) - 1), day);
+        assert_eq!(Zone::utc().day_start(day), day.start_secs());
+    }
+
+    #[test]
+    fn a_day_with_a_change_of_clocks_is_as_long_as_it_is() {
+        // Berlin moved its clocks forward on 2026-03-29: that day has 23 hours.
+        let Some(berlin) = Zone::named("Europe/Berlin") else {
+            eprintln!("no zone database on this computer: skipped");
+            return;
+        };
+        let day = Date::parse("2026-03-29").unwrap();
+        assert_eq!(berlin.day_end(day) - berlin.day_start(day), 23 * 3600);
+        assert_eq!(berlin.label(berlin.day_start(day)), "UTC+01:00");
+        assert_eq!(berlin.label(berlin.day_end(day)), "UTC+02:00");
+    }
+
     proptest! {
+        #[test]
+        fn local_days_hold_their_instants(secs in -2_000_000_000i64..4_000_000_000, hours in -12i8..=14) {
+            let zone = Zone::fixed_hours(hours);
+            let day = zone.date_of(secs);
+            prop_assert!(zone.day_start(day) <= secs && secs < zone.day_end(day));
+        }
+
         #[test]
         fn days_round_trip(days in -800_000i64..800_000) {
             let date = civil_from_days(days);

@@ -16,7 +16,7 @@ use crate::app::charts::{Bar, bars, score_line};
 use crate::app::state::{DataDir, Notices, RecordsStore, ScenarioLibrary, SignedIn};
 use crate::app::widgets::{date_field, tone, tr};
 use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
-use crate::records::time::{Date, human_duration, now_secs, short_timestamp};
+use crate::records::time::{Zone, human_duration, now_secs};
 use crate::records::{
     AttemptRecord, AttemptSummary, Cohort, Filter, PrincipleAverage, Trainee, TraineeRow, name_key,
     principle_averages,
@@ -76,9 +76,11 @@ pub struct FilterForm {
 impl FilterForm {
     /// The filter, or which date does not parse.
     pub fn filter(&self, lang: Lang) -> Result<Filter, String> {
-        let since = date_field(&self.since, lang)?.map(Date::start_secs);
+        // Days are the trainer's own, as the times in the tables are.
+        let zone = Zone::local();
+        let since = date_field(&self.since, lang)?.map(|d| zone.day_start(d));
         // "Until" includes the day typed.
-        let until = date_field(&self.until, lang)?.map(|d| d.start_secs() + 86_400);
+        let until = date_field(&self.until, lang)?.map(|d| zone.day_end(d));
         Ok(Filter {
             cohort: self.cohort,
             trainee: None,
@@ -346,6 +348,7 @@ fn export(
         lang,
         home_page,
         generated_at: now_secs(),
+        zone: Zone::local(),
     };
     let who = match trainee {
         Some(id) => format!("trainee-{id}"),
@@ -354,7 +357,9 @@ fn export(
             .cohort
             .map_or_else(|| "all".to_string(), |c| format!("cohort-{c}")),
     };
-    let stamp = short_timestamp(now_secs()).replace([' ', ':'], "-");
+    let stamp = Zone::local()
+        .short_timestamp(now_secs())
+        .replace([' ', ':'], "-");
     let path = data_dir
         .join("exports")
         .join(format!("records-{who}-{stamp}.{}", format.extension()));
@@ -419,7 +424,7 @@ fn view(
                         let title = scenario
                             .map_or(record.transcript.scenario.as_str(), |s| s.title.get(lang));
                         let customer = scenario.map_or("", |s| s.customer.name.get(lang));
-                        ui.label(short_timestamp(record.ended_at));
+                        ui.label(Zone::local().short_timestamp(record.ended_at));
                         attempt_report(
                             ui,
                             &ReportInput {
@@ -511,6 +516,12 @@ fn toolbar(
                 .hint_text("YYYY-MM-DD")
                 .desired_width(120.0),
         );
+        // Which clock the days and the times in the tables are on.
+        let zone = Zone::local().label(now_secs());
+        ui.weak(match lang {
+            Lang::Zh => format!("（本地时间，{zone}）"),
+            Lang::En => format!("(local time, {zone})"),
+        });
         ui.label(tr(lang, "情景", "Scenario"));
         let selected = form
             .scenario
@@ -874,6 +885,7 @@ fn trainee_page(
         .id_salt("attempt_rows")
         .max_height(row_height * 12.0)
         .show_rows(ui, row_height, attempts.len(), |ui, range| {
+            let zone = Zone::local();
             // Newest first.
             for a in attempts.iter().rev().skip(range.start).take(range.len()) {
                 let title = library
@@ -888,7 +900,7 @@ fn trainee_page(
                 };
                 let text = egui::RichText::new(format!(
                     "{}   {:>5.1}   {}   {} · {} · {}",
-                    short_timestamp(a.ended_at),
+                    zone.short_timestamp(a.ended_at),
                     a.total,
                     if a.passed {
                         tr(lang, "通过", "passed")
@@ -965,13 +977,17 @@ mod tests {
             ..FilterForm::default()
         };
         let f = form.filter(Lang::En).unwrap();
+        // From the first moment of the first day to the last of the last, in local time.
+        let zone = Zone::local();
+        let day = |secs: i64| zone.date_of(secs).to_string();
+        let (since, until) = (f.since.unwrap(), f.until.unwrap());
         assert_eq!(
-            f.since,
-            Some(Date::parse("2026-11-01").unwrap().start_secs())
+            (day(since - 1), day(since)),
+            ("2026-10-31".into(), "2026-11-01".into())
         );
         assert_eq!(
-            f.until,
-            Some(Date::parse("2026-12-01").unwrap().start_secs())
+            (day(until - 1), day(until)),
+            ("2026-11-30".into(), "2026-12-01".into())
         );
         let bad = FilterForm {
             since: "2026-11-31".into(),

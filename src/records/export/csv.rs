@@ -626,6 +626,16 @@ pub(crate) mod tests {
         }
     }
 
+    /// The warm-up's analysis and an empty store with one trainee in it.
+    pub(crate) fn warmup_and_one_trainee() -> (Arc<Analysis>, Db, Trainee) {
+        let analysis = warmup(&library());
+        let db = Db::in_memory().expect("db");
+        let t = db
+            .add_trainee(&trainee("王喆", "", "", ""))
+            .expect("trainee");
+        (analysis, db, t)
+    }
+
     pub(crate) fn trainee(name: &str, employee_no: &str, site: &str, cohort: &str) -> Trainee {
         Trainee {
             name: name.into(),
@@ -1060,12 +1070,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_write_error_is_reported_as_such() {
-        let library = library();
-        let analysis = warmup(&library);
-        let db = Db::in_memory().expect("db");
-        let t = db
-            .add_trainee(&trainee("王喆", "", "", ""))
-            .expect("trainee");
+        let (analysis, db, t) = warmup_and_one_trainee();
         let record = played(&analysis, t.id, Strategy::Best, 1_790_000_000);
         let copies: Vec<AttemptRecord> = (0..2000)
             .map(|i| AttemptRecord {

@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::records::time::{Date, human_duration, short_timestamp};
+use crate::records::time::{Date, Zone, human_duration};
 use crate::records::{
     AttemptSummary, Cohort, Db, Filter, PrincipleAverage, RecordsError, principle_averages,
 };
@@ -180,27 +180,27 @@ fn begin(page: &mut Page, title: &str) {
     page.raw("</style>\n</head>\n<body>\n");
 }
 
-fn end(page: &mut Page, generated_at: i64) {
+fn end(page: &mut Page, generated_at: i64, zone: &Zone) {
     page.raw("<footer>");
     page.label(
         "投诉处理情景演练 · 生成于 ",
         "Complaint handling role-play trainer · generated ",
     );
-    page.fmt(format_args!(
-        "{} UTC</footer>\n</body>\n</html>\n",
-        short_timestamp(generated_at)
-    ));
+    page.text(&zone.short_timestamp(generated_at));
+    page.label(" · 时间均为本地时间，", " · all times are local, ");
+    page.text(&zone.label(generated_at));
+    page.raw("</footer>\n</body>\n</html>\n");
 }
 
 /// What the filter narrows the report to, as `<span>`s for a `.meta` line; nothing when it
 /// covers everything.
-fn filter_meta(page: &mut Page, filter: &Filter, scenario_titles: &[(String, Text)]) {
+fn filter_meta(page: &mut Page, filter: &Filter, scenario_titles: &[(String, Text)], zone: &Zone) {
     if filter.since.is_some() || filter.until.is_some() {
         page.raw("<span>");
         page.label("时间段：", "Period: ");
-        let from = filter.since.map(|s| Date::of_secs(s).to_string());
+        let from = filter.since.map(|s| zone.date_of(s).to_string());
         // `until` is exclusive: the last day shown is the one before it.
-        let to = filter.until.map(|u| Date::of_secs(u - 1).to_string());
+        let to = filter.until.map(|u| zone.date_of(u - 1).to_string());
         page.fmt(format_args!(
             "{} – {}</span>",
             from.as_deref().unwrap_or("…"),
@@ -492,6 +492,7 @@ struct Report<'a> {
     lang: Lang,
     pass_mark: f64,
     generated_at: i64,
+    zone: &'a Zone,
 }
 
 impl<'a> Report<'a> {
@@ -503,6 +504,7 @@ impl<'a> Report<'a> {
             lang: request.lang,
             pass_mark: request.names.pass_mark,
             generated_at: request.generated_at,
+            zone: &request.zone,
         }
     }
 }
@@ -521,6 +523,7 @@ pub fn trainee_report(
         lang,
         pass_mark,
         generated_at,
+        zone,
     } = Report::of(request);
     let trainee = db.trainee(trainee_id)?;
     let attempts = db.history(trainee_id, filter)?;
@@ -551,7 +554,9 @@ pub fn trainee_report(
             }
         }
     });
-    meta_line(&mut page, |page| filter_meta(page, filter, scenario_titles));
+    meta_line(&mut page, |page| {
+        filter_meta(page, filter, scenario_titles, zone)
+    });
     page.raw("</header>\n");
 
     let n = attempts.len();
@@ -597,10 +602,10 @@ pub fn trainee_report(
     if attempts.is_empty() {
         no_attempts(&mut page);
     } else {
-        attempts_table(&mut page, &attempts, scenario_titles);
+        attempts_table(&mut page, &attempts, scenario_titles, zone);
     }
     page.raw("</section>\n");
-    end(&mut page, generated_at);
+    end(&mut page, generated_at, zone);
     Ok(page.html)
 }
 
@@ -608,13 +613,14 @@ fn attempts_table(
     page: &mut Page,
     attempts: &[AttemptSummary],
     scenario_titles: &[(String, Text)],
+    zone: &Zone,
 ) {
     let lang = page.lang;
     table_head(
         page,
         &[
             ("#", "#", NUM),
-            ("日期（UTC）", "Date (UTC)", TEXT),
+            ("日期（本地时间）", "Date (local time)", TEXT),
             ("情景", "Scenario", TEXT),
             ("客户类型", "Behaviour type", TEXT),
             ("练习方式", "Mode", TEXT),
@@ -627,7 +633,7 @@ fn attempts_table(
         page.fmt(format_args!(
             "<tr><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td>",
             i + 1,
-            short_timestamp(a.started_at)
+            zone.short_timestamp(a.started_at)
         ));
         page.text(name_of(scenario_titles, &a.scenario, lang));
         page.raw("</td><td>");
@@ -666,6 +672,7 @@ pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, Exp
         lang,
         pass_mark,
         generated_at,
+        zone,
     } = Report::of(request);
     let cohort: Option<Cohort> = match filter.cohort {
         Some(id) => Some(
@@ -706,7 +713,9 @@ pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, Exp
             page.fmt(format_args!("{} – {}</span>", day(c.starts), day(c.ends)));
         }
     });
-    meta_line(&mut page, |page| filter_meta(page, filter, scenario_titles));
+    meta_line(&mut page, |page| {
+        filter_meta(page, filter, scenario_titles, zone)
+    });
     page.raw("</header>\n");
 
     let attempts: u64 = rows.iter().map(|r| r.attempts).sum();
@@ -810,7 +819,7 @@ pub fn cohort_report(db: &Db, request: &ExportRequest<'_>) -> Result<String, Exp
         principle_chart(&mut page, &profile, principles);
     }
     page.raw("</section>\n");
-    end(&mut page, generated_at);
+    end(&mut page, generated_at, zone);
     Ok(page.html)
 }
 
@@ -819,6 +828,7 @@ mod tests {
     use super::*;
     use crate::records::export::csv::tests::{
         catalogue, library, played, principle_names, scenario_titles, trainee, warmup,
+        warmup_and_one_trainee,
     };
     use crate::records::export::{ExportFormat, Names};
     use crate::roleplay::Strategy;
@@ -832,6 +842,7 @@ mod tests {
             lang,
             home_page: String::new(),
             generated_at: NOW,
+            zone: Zone::utc(),
         }
     }
 
@@ -1019,6 +1030,48 @@ mod tests {
             .1
             .zh;
         assert!(zh.contains(&escape(&fit(weakest_name, LABEL_UNITS))));
+    }
+
+    #[test]
+    fn a_report_shows_times_and_days_in_its_zone_and_says_which() {
+        let (analysis, db, t) = warmup_and_one_trainee();
+        // Ended at 23:30 UTC on 2026-11-22: already the 23rd, 07:30, in China.
+        let ended = Date::parse("2026-11-22").expect("date").start_secs() + 23 * 3600 + 1800;
+        let attempt = played(&analysis, t.id, Strategy::Best, ended);
+        db.save_attempt(&attempt).expect("save");
+        let china = Zone::fixed_hours(8);
+        let filter = Filter {
+            since: Some(china.day_start(Date::parse("2026-11-23").expect("date"))),
+            until: Some(china.day_end(Date::parse("2026-11-23").expect("date"))),
+            ..Filter::default()
+        };
+        let names = names(&[], &[], 80.0);
+        for (lang, local) in [
+            (Lang::Zh, "时间均为本地时间，"),
+            (Lang::En, "all times are local, "),
+        ] {
+            let request = ExportRequest {
+                zone: china.clone(),
+                ..report_request(&names, &filter, lang)
+            };
+            let html = trainee_report(&db, t.id, &request).expect("report");
+            // The attempt counts as the 23rd's, and its row gives China's clock.
+            assert!(html.contains("2026-11-23 – 2026-11-23"), "{lang:?}");
+            assert!(html.contains(&china.short_timestamp(attempt.started_at)));
+            assert!(
+                china
+                    .short_timestamp(attempt.started_at)
+                    .starts_with("2026-11-23 07:2")
+            );
+            assert!(
+                html.contains(&format!("{local}UTC+08:00</footer>")),
+                "{lang:?}"
+            );
+            let utc =
+                trainee_report(&db, t.id, &report_request(&names, &filter, lang)).expect("report");
+            assert!(utc.contains("2026-11-22 – 2026-11-23"), "{lang:?}");
+            assert!(utc.contains(&format!("{local}UTC</footer>")), "{lang:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
+use super::time::Zone;
 use super::{Db, Filter};
 use crate::scenario::{Lang, Library, Text};
 
@@ -42,6 +43,8 @@ pub struct ExportRequest<'a> {
     /// For xAPI: the organisation's home page (accounts and activity ids).
     pub home_page: String,
     pub generated_at: i64,
+    /// The zone the report shows times and counts days in.
+    pub zone: Zone,
 }
 
 /// Principle and step names, scenario titles and the pass mark, from the catalogue.
