@@ -516,11 +516,12 @@ fn toolbar(
                 .hint_text("YYYY-MM-DD")
                 .desired_width(120.0),
         );
-        // Which clock the days and the times in the tables are on.
+        // Which clock the days and the times in the tables are on; short, so that the bar
+        // stays on one line where it can.
         let zone = Zone::local().label(now_secs());
-        ui.weak(match lang {
-            Lang::Zh => format!("（本地时间，{zone}）"),
-            Lang::En => format!("(local time, {zone})"),
+        ui.weak(&zone).on_hover_text(match lang {
+            Lang::Zh => format!("日期和时间均为本地时间（{zone}）"),
+            Lang::En => format!("Dates and times are local ({zone})"),
         });
         ui.label(tr(lang, "情景", "Scenario"));
         let selected = form
@@ -875,11 +876,11 @@ fn trainee_page(
     ));
     profile_chart(ui, &page.averages, catalogue, lang, pass_mark);
     ui.add_space(8.0);
-    ui.strong(tr(
-        lang,
-        "每次练习（时间为 UTC，点击查看讲评）",
-        "Every attempt (times in UTC; click for its debrief)",
-    ));
+    let zone = Zone::local().label(now_secs());
+    ui.strong(match lang {
+        Lang::Zh => format!("每次练习（本地时间，{zone}；点击查看讲评）"),
+        Lang::En => format!("Every attempt (local time, {zone}; click for its debrief)"),
+    });
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     egui::ScrollArea::vertical()
         .id_salt("attempt_rows")
