@@ -146,8 +146,14 @@ impl Zone {
 
     /// Seconds east of UTC at the instant `secs`.
     pub fn offset_secs(&self, secs: i64) -> i64 {
-        // Instants beyond the years jiff covers (only a damaged record has one) read as UTC.
-        jiff::Timestamp::from_second(secs).map_or(0, |t| i64::from(self.0.to_offset(t).seconds()))
+        // Instants beyond the years jiff covers (a damaged record, the day after 9999-12-31)
+        // take the offset at the nearest one it does.
+        let covered = secs.clamp(
+            jiff::Timestamp::MIN.as_second(),
+            jiff::Timestamp::MAX.as_second(),
+        );
+        jiff::Timestamp::from_second(covered)
+            .map_or(0, |t| i64::from(self.0.to_offset(t).seconds()))
     }
 
     /// The local seconds of the instant `secs`: UTC seconds with the offset added.
@@ -164,16 +170,18 @@ impl Zone {
     /// clocks skips midnight).
     pub fn day_start(&self, date: Date) -> i64 {
         let midnight = date.start_secs();
-        let civil = jiff::civil::date(
-            i16::try_from(date.year).unwrap_or(i16::MAX),
-            date.month as i8,
-            date.day as i8,
-        )
-        .at(0, 0, 0, 0);
+        // Beyond the years jiff covers, the offset at the nearest instant it does.
+        let fallback = midnight - self.offset_secs(midnight);
+        let Some(civil) = i16::try_from(date.year)
+            .ok()
+            .and_then(|year| jiff::civil::Date::new(year, date.month as i8, date.day as i8).ok())
+        else {
+            return fallback;
+        };
         self.0
-            .to_ambiguous_timestamp(civil)
+            .to_ambiguous_timestamp(civil.at(0, 0, 0, 0))
             .compatible()
-            .map_or(midnight, |t| t.as_second())
+            .map_or(fallback, |t| t.as_second())
     }
 
     /// The instant the local day after `date` begins: the end of `date`.
@@ -294,7 +302,27 @@ mod tests {
         assert_eq!(berlin.label(berlin.day_end(day)), "UTC+02:00");
     }
 
+    #[test]
+    fn the_last_day_a_date_field_takes_still_has_an_end() {
+        // "Until 9999-12-31" ends on a day no calendar library covers.
+        let last = Date::parse("9999-12-31").unwrap();
+        for zone in [Zone::utc(), Zone::fixed_hours(8), Zone::fixed_hours(-5)] {
+            assert_eq!(zone.day_end(last) - zone.day_start(last), 86_400);
+            let first = Date::parse("0000-01-01").unwrap();
+            assert!(zone.day_start(first) < zone.day_end(first));
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_instant_shows_without_a_panic(secs in i64::MIN / 4..i64::MAX / 4, hours in -12i8..=14) {
+            // A damaged record can hold any number; it must still show.
+            let zone = Zone::fixed_hours(hours);
+            let day = zone.date_of(secs);
+            prop_assert!(zone.day_start(day) < zone.day_end(day));
+            prop_assert!(!zone.short_timestamp(secs).is_empty() && !zone.label(secs).is_empty());
+        }
+
         #[test]
         fn local_days_hold_their_instants(secs in -2_000_000_000i64..4_000_000_000, hours in -12i8..=14) {
             let zone = Zone::fixed_hours(hours);
