@@ -279,6 +279,28 @@ fn interactive_play_in_chinese_reads_as_chinese() {
 }
 
 #[test]
+fn an_escalation_is_told_in_words_not_by_its_id() {
+    // With this seed the first reply shown plays the problem down, and the angry customer
+    // walks out.
+    for (lang, notice) in [
+        ("zh", "  ! 客户的耐心耗尽，事态升级了。"),
+        (
+            "en",
+            "  ! The customer's patience ran out: the complaint escalates.",
+        ),
+    ] {
+        let out = typed_into(
+            &["--lang", lang, "play", "warmup-late-car", "--seed", "2"],
+            b"1\n\n",
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(text.lines().any(|l| l == notice), "{notice} in\n{text}");
+        assert!(!text.contains("walks_out"), "{text}");
+    }
+}
+
+#[test]
 fn interactive_play_stops_cleanly_when_input_ends() {
     let out = bin()
         .args(["play", "warmup-late-car", "--seed", "3"])

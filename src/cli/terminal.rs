@@ -167,8 +167,8 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
             better.get(lang)
         );
     }
-    if let Some(esc) = &turn.escalation {
-        let _ = writeln!(out, "  ! {}{esc}", label(lang, "投诉升级", "Escalation"));
+    if let Some(notice) = turn.escalation_notice() {
+        let _ = writeln!(out, "  ! {}", notice.get(lang));
     }
     out
 }

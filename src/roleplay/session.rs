@@ -120,6 +120,19 @@ pub struct TurnRecord {
     pub retries: u32,
 }
 
+impl TurnRecord {
+    /// What the trainee is told when this reply set off one of the scenario's escalations (their
+    /// ids are for authors).
+    pub fn escalation_notice(&self) -> Option<Text> {
+        self.escalation.as_ref().map(|_| {
+            Text::new(
+                "客户的耐心耗尽，事态升级了。",
+                "The customer's patience ran out: the complaint escalates.",
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndingRecord {
     /// The ending node's id, or `timeout` when the turn limit was reached.

@@ -78,15 +78,8 @@ pub fn coaching_panel(ui: &mut egui::Ui, turn: &TurnRecord, catalogue: &Catalogu
         ui.strong(tr(lang, "更好的回应：", "A better reply:"));
         wrapped_label(ui, better.get(lang));
     }
-    if turn.escalation.is_some() {
-        ui.colored_label(
-            tone(ui, false),
-            tr(
-                lang,
-                "客户的耐心耗尽，事态升级了。",
-                "The customer's patience ran out: the complaint escalates.",
-            ),
-        );
+    if let Some(notice) = turn.escalation_notice() {
+        ui.colored_label(tone(ui, false), notice.get(lang));
     }
 }
 
