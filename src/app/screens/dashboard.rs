@@ -119,6 +119,9 @@ pub struct Dashboard {
     pub stale: bool,
     /// Queued, sent, last error.
     pub outbox: (u64, u64, Option<String>),
+    /// The local zone's offset when the figures were read (`UTC+08:00`), for the views to name
+    /// the clock their days and times are on.
+    pub zone: String,
 }
 
 /// What the dashboard's views ask for.
@@ -278,6 +281,7 @@ fn load(mut dashboard: ResMut<Dashboard>, records: Res<RecordsStore>) {
     }
     dashboard.stale = false;
     let started = Instant::now();
+    dashboard.zone = Zone::local().label(now_secs());
     let lang = Lang::En;
     let filter = match dashboard.form.filter(lang) {
         Ok(f) => f,
@@ -415,7 +419,15 @@ fn view(
                                 &mut manage,
                             );
                         }
-                        trainee_page(ui, page, catalogue.as_deref(), &library, lang, &mut actions);
+                        trainee_page(
+                            ui,
+                            page,
+                            &dashboard.zone,
+                            catalogue.as_deref(),
+                            &library,
+                            lang,
+                            &mut actions,
+                        );
                     }
                 }
                 Page::Attempt { .. } => match (&dashboard.attempt, catalogue.as_deref()) {
@@ -518,8 +530,8 @@ fn toolbar(
         );
         // Which clock the days and the times in the tables are on; short, so that the bar
         // stays on one line where it can.
-        let zone = Zone::local().label(now_secs());
-        ui.weak(&zone).on_hover_text(match lang {
+        let zone = &dashboard.zone;
+        ui.weak(zone).on_hover_text(match lang {
             Lang::Zh => format!("日期和时间均为本地时间（{zone}）"),
             Lang::En => format!("Dates and times are local ({zone})"),
         });
@@ -834,6 +846,7 @@ fn cohort_page(
 fn trainee_page(
     ui: &mut egui::Ui,
     page: &TraineePage,
+    zone_label: &str,
     catalogue: Option<&Catalogue>,
     library: &ScenarioLibrary,
     lang: Lang,
@@ -876,10 +889,9 @@ fn trainee_page(
     ));
     profile_chart(ui, &page.averages, catalogue, lang, pass_mark);
     ui.add_space(8.0);
-    let zone = Zone::local().label(now_secs());
     ui.strong(match lang {
-        Lang::Zh => format!("每次练习（本地时间，{zone}；点击查看讲评）"),
-        Lang::En => format!("Every attempt (local time, {zone}; click for its debrief)"),
+        Lang::Zh => format!("每次练习（本地时间，{zone_label}；点击查看讲评）"),
+        Lang::En => format!("Every attempt (local time, {zone_label}; click for its debrief)"),
     });
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     egui::ScrollArea::vertical()
