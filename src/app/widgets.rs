@@ -179,6 +179,36 @@ pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) 
         .fonts_mut(|fonts| break_lines(text, width - 3.0, |c| fonts.glyph_width(&font, c)))
 }
 
+/// A group of widgets that a wrapping row (`horizontal_wrapped`) moves to the next line whole,
+/// so a narrow window breaks a toolbar between groups, never between a label and its field.
+/// A group's width is known only once it is drawn, so it goes by the width it had last pass,
+/// and asks egui to discard a pass whose widths were not yet known.
+pub fn wrapping_group<R>(
+    ui: &mut egui::Ui,
+    id: &str,
+    add_contents: impl FnOnce(&mut egui::Ui) -> R,
+) -> R {
+    let id = ui.id().with(("wrapping_group", id));
+    let last_width: Option<f32> = ui.ctx().data(|d| d.get_temp(id));
+    let at_row_start = ui.cursor().min.x <= ui.max_rect().min.x + 0.5;
+    if starts_new_row(ui.available_size_before_wrap().x, at_row_start, last_width) {
+        ui.end_row();
+    }
+    let inner = ui.horizontal(add_contents);
+    let width = inner.response.rect.width();
+    if last_width.is_none_or(|last| (last - width).abs() > 0.5) {
+        ui.ctx().data_mut(|d| d.insert_temp(id, width));
+        ui.ctx().request_discard("a toolbar group changed width");
+    }
+    inner.inner
+}
+
+/// Whether a group `last_width` wide goes to the next line: only when it would not fit in what
+/// is left of this one, and this line already holds something (else it would leave a gap).
+pub fn starts_new_row(remaining: f32, at_row_start: bool, last_width: Option<f32>) -> bool {
+    !at_row_start && last_width.is_some_and(|width| width > remaining)
+}
+
 /// A body-text label across the width available, with Chinese line breaking.
 pub fn wrapped_label(ui: &mut egui::Ui, text: &str) -> egui::Response {
     let width = ui.available_width();
@@ -243,6 +273,18 @@ pub fn break_lines(text: &str, width: f32, mut advance: impl FnMut(char) -> f32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toolbar_group_moves_down_whole_only_when_it_no_longer_fits() {
+        // Fits in what is left of the line: stays.
+        assert!(!starts_new_row(300.0, false, Some(250.0)));
+        // Does not fit: next line.
+        assert!(starts_new_row(200.0, false, Some(250.0)));
+        // Wider than a whole line: moving it would only leave an empty line above it.
+        assert!(!starts_new_row(200.0, true, Some(250.0)));
+        // Not measured yet: drawn where it is, and that pass is discarded.
+        assert!(!starts_new_row(10.0, false, None));
+    }
 
     #[test]
     fn closing_punctuation_never_starts_a_line() {

@@ -14,7 +14,7 @@ use super::manage::{ManageAction, ManageForms, new_cohort_form, trainee_controls
 use super::{Screen, ViewSet};
 use crate::app::charts::{Bar, bars, score_line};
 use crate::app::state::{DataDir, Notices, RecordsStore, ScenarioLibrary, SignedIn};
-use crate::app::widgets::{date_field, tone, tr};
+use crate::app::widgets::{date_field, tone, tr, wrapping_group};
 use crate::records::export::{ExportFormat, ExportRequest, Names, export_to_file};
 use crate::records::time::{Zone, human_duration, now_secs};
 use crate::records::{
@@ -498,84 +498,99 @@ fn toolbar(
             }
         }
         ui.separator();
+        // A narrow window (a 1280 × 720 projector) breaks the bar between these groups.
         if dashboard.scope == Scope::Trainer {
-            ui.label(tr(lang, "班级", "Cohort"));
-            let selected = form
-                .cohort
-                .and_then(|id| dashboard.cohorts.iter().find(|c| c.id == id))
-                .map_or_else(|| tr(lang, "全部", "All").to_string(), |c| c.name.clone());
-            egui::ComboBox::from_id_salt("dash_cohort")
-                .selected_text(selected)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut form.cohort, None, tr(lang, "全部", "All"));
-                    for c in &dashboard.cohorts {
-                        ui.selectable_value(&mut form.cohort, Some(c.id), &c.name);
-                    }
-                });
-        }
-        if dashboard.scope == Scope::Trainer && dashboard.page == Page::Cohort {
-            ui.checkbox(&mut form.archived, tr(lang, "含已归档", "Archived too"));
-        }
-        ui.label(tr(lang, "从", "From"));
-        ui.add(
-            egui::TextEdit::singleline(&mut form.since)
-                .hint_text("YYYY-MM-DD")
-                .desired_width(120.0),
-        );
-        ui.label(tr(lang, "到", "to"));
-        ui.add(
-            egui::TextEdit::singleline(&mut form.until)
-                .hint_text("YYYY-MM-DD")
-                .desired_width(120.0),
-        );
-        // Which clock the days and the times in the tables are on; short, so that the bar
-        // stays on one line where it can.
-        let zone = &dashboard.zone;
-        ui.weak(zone).on_hover_text(match lang {
-            Lang::Zh => format!("日期和时间均为本地时间（{zone}）"),
-            Lang::En => format!("Dates and times are local ({zone})"),
-        });
-        ui.label(tr(lang, "情景", "Scenario"));
-        let selected = form
-            .scenario
-            .as_deref()
-            .and_then(|id| library.scenario(id))
-            .map_or_else(
-                || tr(lang, "全部", "All").to_string(),
-                |s| s.title.get(lang).to_string(),
-            );
-        egui::ComboBox::from_id_salt("dash_scenario")
-            .selected_text(selected)
-            .width(220.0)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut form.scenario, None, tr(lang, "全部", "All"));
-                for s in &library.library.scenarios {
-                    ui.selectable_value(&mut form.scenario, Some(s.id.clone()), s.title.get(lang));
+            wrapping_group(ui, "cohort", |ui| {
+                ui.label(tr(lang, "班级", "Cohort"));
+                let selected = form
+                    .cohort
+                    .and_then(|id| dashboard.cohorts.iter().find(|c| c.id == id))
+                    .map_or_else(|| tr(lang, "全部", "All").to_string(), |c| c.name.clone());
+                egui::ComboBox::from_id_salt("dash_cohort")
+                    .selected_text(selected)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut form.cohort, None, tr(lang, "全部", "All"));
+                        for c in &dashboard.cohorts {
+                            ui.selectable_value(&mut form.cohort, Some(c.id), &c.name);
+                        }
+                    });
+                if dashboard.page == Page::Cohort {
+                    ui.checkbox(&mut form.archived, tr(lang, "含已归档", "Archived too"));
                 }
             });
-        ui.label(tr(lang, "方式", "Mode"));
-        ui.selectable_value(&mut form.mode, None, tr(lang, "全部", "All"));
-        ui.selectable_value(
-            &mut form.mode,
-            Some(Mode::Practice),
-            tr(lang, "练习", "Practice"),
-        );
-        ui.selectable_value(
-            &mut form.mode,
-            Some(Mode::Assessment),
-            tr(lang, "考核", "Assessment"),
-        );
-        ui.separator();
-        ui.label(tr(lang, "导出：", "Export:"));
-        for (format, label) in [
-            (ExportFormat::Csv, "CSV"),
-            (ExportFormat::Html, "HTML"),
-            (ExportFormat::Xapi, "xAPI"),
-        ] {
-            if ui.button(label).clicked() {
-                actions.write(DashboardAction::Export(format));
-            }
         }
+        wrapping_group(ui, "dates", |ui| {
+            ui.label(tr(lang, "从", "From"));
+            ui.add(
+                egui::TextEdit::singleline(&mut form.since)
+                    .hint_text("YYYY-MM-DD")
+                    .desired_width(120.0),
+            );
+            ui.label(tr(lang, "到", "to"));
+            ui.add(
+                egui::TextEdit::singleline(&mut form.until)
+                    .hint_text("YYYY-MM-DD")
+                    .desired_width(120.0),
+            );
+            // Which clock the days and the times in the tables are on; short, so that the bar
+            // stays on one line where it can.
+            let zone = &dashboard.zone;
+            ui.weak(zone).on_hover_text(match lang {
+                Lang::Zh => format!("日期和时间均为本地时间（{zone}）"),
+                Lang::En => format!("Dates and times are local ({zone})"),
+            });
+        });
+        wrapping_group(ui, "scenario", |ui| {
+            ui.label(tr(lang, "情景", "Scenario"));
+            let selected = form
+                .scenario
+                .as_deref()
+                .and_then(|id| library.scenario(id))
+                .map_or_else(
+                    || tr(lang, "全部", "All").to_string(),
+                    |s| s.title.get(lang).to_string(),
+                );
+            egui::ComboBox::from_id_salt("dash_scenario")
+                .selected_text(selected)
+                .width(220.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut form.scenario, None, tr(lang, "全部", "All"));
+                    for s in &library.library.scenarios {
+                        ui.selectable_value(
+                            &mut form.scenario,
+                            Some(s.id.clone()),
+                            s.title.get(lang),
+                        );
+                    }
+                });
+        });
+        wrapping_group(ui, "mode", |ui| {
+            ui.label(tr(lang, "方式", "Mode"));
+            ui.selectable_value(&mut form.mode, None, tr(lang, "全部", "All"));
+            ui.selectable_value(
+                &mut form.mode,
+                Some(Mode::Practice),
+                tr(lang, "练习", "Practice"),
+            );
+            ui.selectable_value(
+                &mut form.mode,
+                Some(Mode::Assessment),
+                tr(lang, "考核", "Assessment"),
+            );
+        });
+        ui.separator();
+        wrapping_group(ui, "export", |ui| {
+            ui.label(tr(lang, "导出：", "Export:"));
+            for (format, label) in [
+                (ExportFormat::Csv, "CSV"),
+                (ExportFormat::Html, "HTML"),
+                (ExportFormat::Xapi, "xAPI"),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.write(DashboardAction::Export(format));
+                }
+            }
+        });
     });
     if form != dashboard.form {
         actions.write(DashboardAction::Filters(form));
