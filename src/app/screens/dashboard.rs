@@ -609,13 +609,20 @@ fn profile_bars(
     lang: Lang,
 ) -> Vec<Bar> {
     // Lowest first in the data; the two weakest are highlighted (unless they are as good as the
-    // best), shown in the catalogue's order.
+    // best), and with them any that shows the same whole figure as the second, so that two
+    // bars both reading "27" are never one weakest and one not. Shown in the catalogue's order.
     let top = averages.iter().map(|a| a.average).fold(f64::MIN, f64::max);
+    let shown = |average: f64| average.round();
+    let second = averages
+        .get(1)
+        .or(averages.first())
+        .map(|a| shown(a.average));
     let weakest: Vec<&str> = averages
         .iter()
-        .take(2)
-        .filter(|a| a.average < top - 0.5)
-        .map(|a| a.id.as_str())
+        .enumerate()
+        .take_while(|&(place, a)| place < 2 || second.is_some_and(|s| shown(a.average) <= s))
+        .filter(|(_, a)| a.average < top - 0.5)
+        .map(|(_, a)| a.id.as_str())
         .collect();
     let mut ordered: Vec<&PrincipleAverage> = averages.iter().collect();
     if let Some(c) = catalogue {
@@ -953,6 +960,42 @@ fn trainee_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_two_weakest_principles_are_highlighted_and_any_that_reads_the_same() {
+        let average = |id: &str, average: f64| PrincipleAverage {
+            id: id.into(),
+            average,
+            attempts: 3,
+        };
+        let highlighted = |averages: &[PrincipleAverage]| -> Vec<String> {
+            profile_bars(averages, None, Lang::En)
+                .into_iter()
+                .filter(|b| b.highlight)
+                .map(|b| b.label)
+                .collect()
+        };
+        // 26.6 and 27.2 both read "27": both are as weak as the second weakest.
+        let tied = [
+            average("win_win", 22.0),
+            average("follow_through", 26.6),
+            average("background", 27.2),
+            average("feelings_first", 57.0),
+        ];
+        assert_eq!(
+            highlighted(&tied),
+            ["win_win", "follow_through", "background"]
+        );
+        let apart = [
+            average("win_win", 22.0),
+            average("follow_through", 26.6),
+            average("background", 28.0),
+        ];
+        assert_eq!(highlighted(&apart), ["win_win", "follow_through"]);
+        // As good as the best: nothing stands out.
+        let level = [average("win_win", 80.0), average("background", 80.2)];
+        assert!(highlighted(&level).is_empty());
+    }
 
     #[test]
     fn a_trainee_sees_only_their_own_pages() {
