@@ -301,6 +301,54 @@ fn an_escalation_is_told_in_words_not_by_its_id() {
 }
 
 #[test]
+fn a_scripted_run_reads_back_with_the_customers_reactions() {
+    // The worst handling of case 3 sends the ticket back to the region, which the narrator
+    // answers before Mr Zhou phones again, and ends in an escalation.
+    let dir = std::env::temp_dir().join(format!("ct-cli-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("t.json");
+    for lang in ["en", "zh"] {
+        let out = run(&[
+            "--lang",
+            lang,
+            "play",
+            "case3-evaporator",
+            "--strategy",
+            "worst",
+            "--seed",
+            "1",
+            "--transcript",
+            &file.display().to_string(),
+        ]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let transcript: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).expect("transcript")).expect("JSON");
+        let reactions: Vec<&str> = transcript["turns"]
+            .as_array()
+            .expect("turns")
+            .iter()
+            .filter_map(|turn| turn["react"][lang].as_str())
+            .collect();
+        assert!(!reactions.is_empty(), "no reaction in this run:\n{text}");
+        for reaction in reactions {
+            assert!(text.contains(reaction), "{reaction:?} missing from\n{text}");
+        }
+        let escalated = transcript["turns"]
+            .as_array()
+            .expect("turns")
+            .iter()
+            .any(|turn| !turn["escalation"].is_null());
+        assert!(escalated, "this run was chosen for its escalation");
+        assert!(
+            text.lines().any(|l| l.starts_with("  ! ")),
+            "the escalation is not told in\n{text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn interactive_play_stops_cleanly_when_input_ends() {
     let out = bin()
         .args(["play", "warmup-late-car", "--seed", "3"])

@@ -266,8 +266,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
     } else if args.choices.is_some() || args.strategy.is_some() {
         let name = &scenario.customer.name;
         for turn in &session.transcript().turns {
-            say!("{}", terminal::said(name, &turn.say, env.lang));
-            say!("  → {}", turn.chosen_text.get(env.lang));
+            say_inline!("{}", terminal::scripted_turn(turn, name, env.lang));
         }
         if let Some(ending) = &session.transcript().ending {
             say_inline!("{}", terminal::ending(ending, name, env.lang));

@@ -173,6 +173,22 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
     out
 }
 
+/// One turn of a scripted run as it reads back: what the customer said, the reply chosen, and
+/// what came of it (the customer's reaction, or the narrator's, and any escalation), so the
+/// story holds together without the coaching in between.
+pub fn scripted_turn(turn: &TurnRecord, name: &Text, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", said(name, &turn.say, lang));
+    let _ = writeln!(out, "  → {}", turn.chosen_text.get(lang));
+    if let Some(react) = &turn.react {
+        let _ = writeln!(out, "{}", said(name, react, lang));
+    }
+    if let Some(notice) = turn.escalation_notice() {
+        let _ = writeln!(out, "  ! {}", notice.get(lang));
+    }
+    out
+}
+
 pub fn ending(ending: &EndingRecord, name: &Text, lang: Lang) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", said(name, &ending.say, lang));
