@@ -146,9 +146,7 @@ fn principle_name<'a>(catalogue: &'a Catalogue, id: &str, lang: Lang) -> &'a str
 
 pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lang) -> String {
     let mut out = String::new();
-    if let Some(react) = &turn.react {
-        let _ = writeln!(out, "{}", said(name, react, lang));
-    }
+    reaction(&mut out, turn, name, lang);
     for e in &turn.events {
         let sign = if e.points >= 0 { "+" } else { "" };
         let _ = writeln!(
@@ -167,9 +165,7 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
             better.get(lang)
         );
     }
-    if let Some(notice) = turn.escalation_notice() {
-        let _ = writeln!(out, "  ! {}", notice.get(lang));
-    }
+    escalation(&mut out, turn, lang);
     out
 }
 
@@ -180,13 +176,23 @@ pub fn scripted_turn(turn: &TurnRecord, name: &Text, lang: Lang) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", said(name, &turn.say, lang));
     let _ = writeln!(out, "  → {}", turn.chosen_text.get(lang));
+    reaction(&mut out, turn, name, lang);
+    escalation(&mut out, turn, lang);
+    out
+}
+
+/// The customer's (or the narrator's) reaction to the reply, as its own line.
+fn reaction(out: &mut String, turn: &TurnRecord, name: &Text, lang: Lang) {
     if let Some(react) = &turn.react {
         let _ = writeln!(out, "{}", said(name, react, lang));
     }
+}
+
+/// An escalation the reply set off, in words.
+fn escalation(out: &mut String, turn: &TurnRecord, lang: Lang) {
     if let Some(notice) = turn.escalation_notice() {
         let _ = writeln!(out, "  ! {}", notice.get(lang));
     }
-    out
 }
 
 pub fn ending(ending: &EndingRecord, name: &Text, lang: Lang) -> String {

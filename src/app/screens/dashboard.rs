@@ -613,10 +613,7 @@ fn profile_bars(
     // bars both reading "27" are never one weakest and one not. Shown in the catalogue's order.
     let top = averages.iter().map(|a| a.average).fold(f64::MIN, f64::max);
     let shown = |average: f64| average.round();
-    let second = averages
-        .get(1)
-        .or(averages.first())
-        .map(|a| shown(a.average));
+    let second = averages.get(1).map(|a| shown(a.average));
     let weakest: Vec<&str> = averages
         .iter()
         .enumerate()
