@@ -52,6 +52,10 @@ fn apply_theme(
         .into();
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);
         style.spacing.button_padding = egui::vec2(10.0, 5.0);
+        // As tall as a button of this text (a 17 px line of the bundled font is 24.6 px, plus
+        // the padding): a combo box starts at the top of a row this tall, so a shorter row
+        // leaves it below the labels and buttons beside it.
+        style.spacing.interact_size.y = 35.0;
     });
     ctx.set_zoom_factor(prefs.0.text_scale);
     *applied = Some(wanted);
