@@ -443,10 +443,37 @@ fn recorded_plays_export_to_csv_html_and_xapi() {
     );
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        stderr(&refused).contains("wrong password"),
+        stderr(&refused).contains("the trainer password is needed")
+            && stderr(&refused).contains("COMPLAINT_TRAINER_PASSWORD"),
         "{}",
         stderr(&refused)
     );
+    // A wrong one is refused in the language asked for, prompt and message alike.
+    for (lang, prompt, message) in [
+        ("en", "trainer password: ", "wrong password"),
+        ("zh", "培训师密码：", "密码错误"),
+    ] {
+        let mut child = bin(&data)
+            .args(["--lang", lang, "records", "export", "--format", "csv"])
+            .arg("--out")
+            .arg(&csv_path)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all("不是这个密码\n".as_bytes())
+            .unwrap();
+        let wrong = child.wait_with_output().unwrap();
+        assert_eq!(wrong.status.code(), Some(1));
+        let said = stderr(&wrong);
+        assert!(said.starts_with(prompt), "{said}");
+        assert!(said.contains(message), "{said}");
+        assert!(!said.contains("wrong password") || lang == "en", "{said}");
+    }
     ok(bin(&data)
         .env("COMPLAINT_TRAINER_PASSWORD", "培训师口令2026")
         .args([

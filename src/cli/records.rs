@@ -1,6 +1,6 @@
 //! `trainee`, `cohort` and `records`: managing trainees, exports, LRS sync, and checks.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -216,20 +216,33 @@ fn open(env: &Env) -> anyhow::Result<Db> {
 
 /// Exports and settings that show everyone's records ask for the trainer password once one
 /// is set: from COMPLAINT_TRAINER_PASSWORD, or typed on the first line of standard input.
-fn require_trainer(db: &Db) -> anyhow::Result<()> {
+fn require_trainer(db: &Db, lang: Lang) -> anyhow::Result<()> {
     if !password::is_set(db)? {
         return Ok(());
     }
     let typed = match std::env::var("COMPLAINT_TRAINER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprint!("trainer password: ");
+            eprint!("{}", t(lang, "培训师密码：", "trainer password: "));
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_string()
+            let stdin = std::io::stdin();
+            stdin.lock().read_line(&mut line)?;
+            // A terminal echoes the Enter; piped input leaves the prompt's line open.
+            if !stdin.is_terminal() {
+                eprintln!();
+            }
+            let typed = line.trim_end_matches(['\r', '\n']).to_string();
+            if typed.is_empty() {
+                // Nothing typed (or no terminal to type in): say how to give it.
+                return Err(told(
+                    "需要培训师密码：请在提示处输入，或设置环境变量 COMPLAINT_TRAINER_PASSWORD",
+                    "the trainer password is needed: type it at the prompt, or set COMPLAINT_TRAINER_PASSWORD",
+                ));
+            }
+            typed
         }
     };
-    password::verify(db, &typed).map_err(|e| anyhow!("{e}"))
+    password::verify(db, &typed).map_err(|e| told(e.message_zh(), e.to_string()))
 }
 
 #[derive(Debug, Serialize)]
@@ -413,7 +426,7 @@ pub fn records(env: &Env, command: &RecordsCommand) -> anyhow::Result<ExitCode> 
 
 fn export(env: &Env, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
-    require_trainer(&db)?;
+    require_trainer(&db, env.lang)?;
     // Days are local ones, as the report's times are.
     let zone = Zone::local();
     let mut filter = Filter {
@@ -480,7 +493,7 @@ fn read_secret(variable: &str, prompt: &str) -> anyhow::Result<String> {
 
 fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
     let db = open(env)?;
-    require_trainer(&db)?;
+    require_trainer(&db, env.lang)?;
     match command {
         LrsCommand::Set {
             endpoint,
