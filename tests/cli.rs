@@ -554,6 +554,44 @@ fn records_errors_are_told_in_the_chosen_language() {
 }
 
 #[test]
+fn files_that_cannot_be_replayed_are_told_in_the_chosen_language() {
+    let dir = std::env::temp_dir().join(format!("ct-cli-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{").unwrap();
+    let other = dir.join("other.json");
+    std::fs::write(&other, r#"{"a": 1}"#).unwrap();
+    let missing = dir.join("missing.json");
+    let path = |p: &std::path::Path| p.display().to_string();
+    for (lang, said) in [
+        (
+            "zh",
+            [
+                format!("错误：{} 不是 JSON 文件：", path(&broken)),
+                format!("错误：{} 不是对话记录：", path(&other)),
+                format!("错误：无法读取 {}：", path(&missing)),
+            ],
+        ),
+        (
+            "en",
+            [
+                format!("error: {} is not JSON: ", path(&broken)),
+                format!("error: {} is not a transcript: ", path(&other)),
+                format!("error: cannot read {}: ", path(&missing)),
+            ],
+        ),
+    ] {
+        for (file, start) in [&broken, &other, &missing].into_iter().zip(said) {
+            let out = run(&["--lang", lang, "replay", &path(file)]);
+            assert_eq!(out.status.code(), Some(1));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.starts_with(&start), "{stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn the_help_is_in_the_chosen_language() {
     for args in [
         &["--lang", "zh", "check", "--help"][..],

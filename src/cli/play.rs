@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::records::time::now_secs;
@@ -223,7 +222,15 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
                     started.elapsed().as_secs(),
                 );
                 if let Err(e) = db.save_progress(&progress) {
-                    eprintln!("warning: the attempt in progress was not saved: {e}");
+                    eprintln!(
+                        "{}{}",
+                        t(
+                            env.lang,
+                            "警告：进行中的演练没有保存：",
+                            "warning: the attempt in progress was not saved: "
+                        ),
+                        e.message(env.lang)
+                    );
                 }
             }
         };
@@ -247,19 +254,43 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             started_at,
             started.elapsed().as_secs(),
         );
-        db.save_attempt(&record)
-            .with_context(|| format!("the attempt was not recorded for {}", trainee.label()))?;
-        eprintln!(
-            "recorded attempt {} for {} (trainee {})",
-            record.id,
-            trainee.label(),
-            trainee.id
-        );
+        db.save_attempt(&record).map_err(|e| {
+            told(
+                format!(
+                    "{} 的这次演练没有记录下来：{}",
+                    trainee.label(),
+                    e.message(Lang::Zh)
+                ),
+                format!(
+                    "the attempt was not recorded for {}: {}",
+                    trainee.label(),
+                    e.message(Lang::En)
+                ),
+            )
+        })?;
+        match env.lang {
+            Lang::Zh => eprintln!(
+                "已为 {}（学员 {}）记录这次演练 {}",
+                trainee.label(),
+                trainee.id,
+                record.id
+            ),
+            Lang::En => eprintln!(
+                "recorded attempt {} for {} (trainee {})",
+                record.id,
+                trainee.label(),
+                trainee.id
+            ),
+        }
     }
     if let Some(path) = &args.transcript {
         let text = serde_json::to_string_pretty(session.transcript())?;
-        std::fs::write(path, text)
-            .with_context(|| format!("cannot write the transcript to {}", path.display()))?;
+        std::fs::write(path, text).map_err(|e| {
+            told(
+                format!("无法把对话记录写入 {}：{e}", path.display()),
+                format!("cannot write the transcript to {}: {e}", path.display()),
+            )
+        })?;
     }
     if args.json {
         say!("{}", result_json(&card, session.transcript())?);
@@ -419,14 +450,27 @@ pub fn interactive(
 }
 
 pub fn replay(env: &Env, args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file = args.file.display();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| {
+        told(
+            format!("无法读取 {file}：{e}"),
+            format!("cannot read {file}: {e}"),
+        )
+    })?;
     // Accept a bare transcript or the object `play --json` prints.
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        told(
+            format!("{file} 不是 JSON 文件：{e}"),
+            format!("{file} is not JSON: {e}"),
+        )
+    })?;
     let transcript: Transcript =
-        serde_json::from_value(value.get("transcript").cloned().unwrap_or(value))
-            .with_context(|| format!("{} is not a transcript", args.file.display()))?;
+        serde_json::from_value(value.get("transcript").cloned().unwrap_or(value)).map_err(|e| {
+            told(
+                format!("{file} 不是对话记录：{e}"),
+                format!("{file} is not a transcript: {e}"),
+            )
+        })?;
     let library = env.library();
     let Some(catalogue) = library.catalogue.clone() else {
         return Err(no_catalogue());

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::anyhow;
 use rand::SeedableRng;
 use serde::Serialize;
 
@@ -223,15 +222,7 @@ fn require_trainer(db: &Db, lang: Lang) -> anyhow::Result<()> {
     let typed = match std::env::var("COMPLAINT_TRAINER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprint!("{}", t(lang, "培训师密码：", "trainer password: "));
-            let mut line = String::new();
-            let stdin = std::io::stdin();
-            stdin.lock().read_line(&mut line)?;
-            // A terminal echoes the Enter; piped input leaves the prompt's line open.
-            if !stdin.is_terminal() {
-                eprintln!();
-            }
-            let typed = line.trim_end_matches(['\r', '\n']).to_string();
+            let typed = prompt_line(t(lang, "培训师密码：", "trainer password: "))?;
             if typed.is_empty() {
                 // Nothing typed (or no terminal to type in): say how to give it.
                 return Err(told(
@@ -485,9 +476,19 @@ fn read_secret(variable: &str, prompt: &str) -> anyhow::Result<String> {
     if let Ok(p) = std::env::var(variable) {
         return Ok(p);
     }
-    eprint!("{prompt}: ");
+    Ok(prompt_line(prompt)?)
+}
+
+/// Asks on standard error and reads one line from standard input, without its line ending.
+fn prompt_line(prompt: &str) -> std::io::Result<String> {
+    eprint!("{prompt}");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    let stdin = std::io::stdin();
+    stdin.lock().read_line(&mut line)?;
+    // A terminal echoes the Enter; piped input leaves the prompt's line open.
+    if !stdin.is_terminal() {
+        eprintln!();
+    }
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
@@ -503,10 +504,13 @@ fn lrs(env: &Env, command: &LrsCommand) -> anyhow::Result<ExitCode> {
             let config = LrsConfig {
                 endpoint: endpoint.trim().to_string(),
                 username: username.trim().to_string(),
-                password: read_secret("COMPLAINT_TRAINER_LRS_PASSWORD", "LRS password")?,
+                password: read_secret(
+                    "COMPLAINT_TRAINER_LRS_PASSWORD",
+                    t(env.lang, "LRS 密码：", "LRS password: "),
+                )?,
                 home_page: home_page.trim().to_string(),
             };
-            config.check().map_err(|e| anyhow!(e))?;
+            config.check().map_err(|why| told(why.zh, why.en))?;
             let queued = db.set_lrs_config(Some(&config))?;
             match env.lang {
                 Lang::Zh => say!(

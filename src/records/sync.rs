@@ -32,6 +32,7 @@ use serde_json::Value;
 
 use super::time::now_secs;
 use super::{Db, RecordsError};
+use crate::scenario::Text;
 
 /// Statements per request.
 const BATCH: usize = 50;
@@ -66,22 +67,38 @@ impl LrsConfig {
     }
 
     /// Checks the fields as typed.
-    pub fn check(&self) -> Result<(), String> {
+    /// Whether the settings can be used; if not, why, in both languages.
+    pub fn check(&self) -> Result<(), Text> {
         let url_ok = |u: &str| u.starts_with("http://") || u.starts_with("https://");
         if !url_ok(&self.endpoint) {
-            return Err(format!(
-                "the endpoint `{}` must start with http:// or https://",
-                self.endpoint
+            return Err(Text::new(
+                format!(
+                    "接收端地址 `{}` 必须以 http:// 或 https:// 开头",
+                    self.endpoint
+                ),
+                format!(
+                    "the endpoint `{}` must start with http:// or https://",
+                    self.endpoint
+                ),
             ));
         }
         if !url_ok(&self.home_page) {
-            return Err(format!(
-                "the home page `{}` must start with http:// or https://",
-                self.home_page
+            return Err(Text::new(
+                format!(
+                    "机构主页 `{}` 必须以 http:// 或 https:// 开头",
+                    self.home_page
+                ),
+                format!(
+                    "the home page `{}` must start with http:// or https://",
+                    self.home_page
+                ),
             ));
         }
         if self.username.contains(':') {
-            return Err("the username cannot contain `:`".into());
+            return Err(Text::new(
+                "用户名不能含有 `:`",
+                "the username cannot contain `:`",
+            ));
         }
         Ok(())
     }
@@ -250,6 +267,37 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64("培训:pw".as_bytes()), "5Z+56K6tOnB3");
+    }
+
+    #[test]
+    fn unusable_settings_say_why_in_both_languages() {
+        let good = LrsConfig {
+            endpoint: "https://lrs.example.com/xapi/".into(),
+            username: "trainer".into(),
+            password: "secret".into(),
+            home_page: "https://dealer.example.com".into(),
+        };
+        assert_eq!(good.check(), Ok(()));
+        let no_scheme = LrsConfig {
+            endpoint: "lrs.example.com".into(),
+            ..good.clone()
+        };
+        let why = no_scheme.check().unwrap_err();
+        assert!(
+            why.zh.contains("接收端地址 `lrs.example.com`"),
+            "{}",
+            why.zh
+        );
+        assert!(
+            why.en.contains("the endpoint `lrs.example.com`"),
+            "{}",
+            why.en
+        );
+        let colon = LrsConfig {
+            username: "a:b".into(),
+            ..good
+        };
+        assert_eq!(colon.check().unwrap_err().zh, "用户名不能含有 `:`");
     }
 
     #[test]
