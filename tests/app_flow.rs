@@ -354,6 +354,15 @@ fn wait_for_library(app: &mut App, what: &str, done: impl Fn(&app::ScenarioLibra
     }
 }
 
+/// Updates the app for a while, as frames go by, so that news from the file watcher arrives.
+fn update_for(app: &mut App, how_long: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < how_long {
+        std::thread::sleep(Duration::from_millis(20));
+        app.update();
+    }
+}
+
 #[test]
 fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
     let root = scenario_copy("reload");
@@ -397,6 +406,17 @@ fn an_edited_scenario_file_reloads_and_a_broken_one_shows_where() {
     wait_for_library(&mut app, "the mended file", |l| {
         l.library.scenarios.len() == all && l.problems().count() == 0
     });
+
+    // Saving a file unchanged rebuilds nothing (the library keeps its generation).
+    update_for(&mut app, Duration::from_millis(1500));
+    let generation = app.world().resource::<app::ScenarioLibrary>().generation;
+    std::fs::write(&file, &good).unwrap();
+    update_for(&mut app, Duration::from_millis(2500));
+    assert_eq!(
+        app.world().resource::<app::ScenarioLibrary>().generation,
+        generation,
+        "an unchanged save rebuilt the library"
+    );
 }
 
 /// An app on a real records file in `dir`, as after a start.

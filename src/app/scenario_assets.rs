@@ -51,6 +51,10 @@ struct ScenarioFolder {
     files: Vec<(String, Handle<ScenarioFileAsset>)>,
     /// A file changed (or first arrived) and the library has not been rebuilt since.
     stale: bool,
+    /// What the library was last built from (see `fingerprint`): an editor that saves a file
+    /// unchanged, or a file's "added" news arriving a frame after its contents, rebuilds
+    /// nothing.
+    built_from: Option<u64>,
 }
 
 /// Registers the scenario folder as an asset source; called before `AssetPlugin` is added.
@@ -65,6 +69,7 @@ pub(super) fn register_source(app: &mut App, source: &ScenarioSource) {
             dir: dir.clone(),
             files: Vec::new(),
             stale: true,
+            built_from: None,
         });
     }
 }
@@ -179,6 +184,11 @@ fn rebuild_when_loaded(
             )),
         }
     }
+    let fingerprint = fingerprint(&sources);
+    if folder.built_from == Some(fingerprint) {
+        return;
+    }
+    folder.built_from = Some(fingerprint);
     let loaded = sources.load();
     let problems = loaded.error_count();
     info!(
@@ -187,4 +197,18 @@ fn rebuild_when_loaded(
         loaded.scenarios.len()
     );
     library.replace(loaded, folder.dir.display().to_string());
+}
+
+/// The files' names and bytes, and which could not be read, boiled down to one number.
+fn fingerprint(sources: &Sources) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in sources.catalogue.iter().chain(&sources.scenarios) {
+        file.name.hash(&mut hasher);
+        file.bytes.hash(&mut hasher);
+    }
+    for problem in &sources.problems {
+        problem.to_string().hash(&mut hasher);
+    }
+    hasher.finish()
 }
