@@ -82,9 +82,9 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|e| {
                 let kind = if e.kind == "case" {
-                    t(lang, "案例", "case")
+                    t(lang, "案例分析", "case study")
                 } else {
-                    t(lang, "角色扮演", "role play")
+                    t(lang, "角色演练", "role play")
                 };
                 let persona = catalogue
                     .persona_by_id(&e.persona)
