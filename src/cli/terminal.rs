@@ -25,8 +25,31 @@ pub fn said(name: &Text, line: &Text, lang: Lang) -> String {
     if is_narration(line) {
         line.to_string()
     } else {
-        format!("{}{}“{line}”", name.get(lang), colon(lang))
+        format!(
+            "{}{}“{}”",
+            name.get(lang),
+            colon(lang),
+            quotes_within_quotes(line)
+        )
     }
+}
+
+/// The line's own quotation marks as single ones, since `said` puts the line in double
+/// quotes: 还“保证” becomes 还‘保证’, and "only" ‘only’ (straight ones only when they pair up).
+fn quotes_within_quotes(line: &str) -> String {
+    let pairs = line.matches('"').count().is_multiple_of(2);
+    let mut opening = true;
+    line.chars()
+        .map(|c| match c {
+            '“' => '‘',
+            '”' => '’',
+            '"' if pairs => {
+                opening = !opening;
+                if opening { '’' } else { '‘' }
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// "第 3 回合" or "Turn 3" (`turn` counted from 0).
@@ -329,4 +352,29 @@ pub fn debrief(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quoted_line_quotes_within_it_in_single_marks() {
+        let name = Text::new("孙先生", "Mr Sun");
+        let zh = Text::new(
+            "还“保证”，前面也有人保证过。",
+            "\"Only\" half an hour? Is that \"soon\"?",
+        );
+        assert_eq!(
+            said(&name, &zh, Lang::Zh),
+            "孙先生：“还‘保证’，前面也有人保证过。”"
+        );
+        assert_eq!(
+            said(&name, &zh, Lang::En),
+            "Mr Sun: “‘Only’ half an hour? Is that ‘soon’?”"
+        );
+        // An unpaired straight quote (inches, say) is left as it is; apostrophes are untouched.
+        let odd = Text::new("", "It's a 17\" wheel.");
+        assert_eq!(said(&name, &odd, Lang::En), "Mr Sun: “It's a 17\" wheel.”");
+    }
 }
