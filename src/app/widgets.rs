@@ -181,36 +181,25 @@ pub fn fit_lines(ui: &egui::Ui, text: &str, style: egui::TextStyle, width: f32) 
 
 /// A group of widgets that a wrapping row (`horizontal_wrapped`) moves to the next line whole,
 /// so a narrow window breaks a toolbar between groups, never between a label and its field.
-/// A group's size is known only once it is drawn, so it goes by the size it had last pass, and
-/// asks egui to discard a pass whose sizes were not yet known. Last pass's height also lets a
-/// label sit level with the taller combo box or text field beside it.
+/// A group's width is known only once it is drawn, so it goes by the width it had last pass,
+/// and asks egui to discard a pass whose widths were not yet known. (Labels sit level with
+/// the fields beside them because the theme's row height is a button's.)
 pub fn wrapping_group<R>(
     ui: &mut egui::Ui,
     id: &str,
     add_contents: impl FnOnce(&mut egui::Ui) -> R,
 ) -> R {
     let id = ui.id().with(("wrapping_group", id));
-    let last: Option<egui::Vec2> = ui.ctx().data(|d| d.get_temp(id));
+    let last_width: Option<f32> = ui.ctx().data(|d| d.get_temp(id));
     let at_row_start = ui.cursor().min.x <= ui.max_rect().min.x + 0.5;
-    if starts_new_row(
-        ui.available_size_before_wrap().x,
-        at_row_start,
-        last.map(|size| size.x),
-    ) {
+    if starts_new_row(ui.available_size_before_wrap().x, at_row_start, last_width) {
         ui.end_row();
     }
-    let row_height = last
-        .map_or(0.0, |size| size.y)
-        .max(ui.spacing().interact_size.y);
-    let inner = ui.allocate_ui_with_layout(
-        egui::vec2(ui.available_size_before_wrap().x, row_height),
-        egui::Layout::left_to_right(egui::Align::Center),
-        add_contents,
-    );
-    let size = inner.response.rect.size();
-    if last.is_none_or(|last| (last - size).abs().max_elem() > 0.5) {
-        ui.ctx().data_mut(|d| d.insert_temp(id, size));
-        ui.ctx().request_discard("a toolbar group changed size");
+    let inner = ui.horizontal(add_contents);
+    let width = inner.response.rect.width();
+    if last_width.is_none_or(|last| (last - width).abs() > 0.5) {
+        ui.ctx().data_mut(|d| d.insert_temp(id, width));
+        ui.ctx().request_discard("a toolbar group changed width");
     }
     inner.inner
 }
