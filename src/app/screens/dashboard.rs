@@ -684,13 +684,20 @@ fn header_row(
             ui.visuals().strong_text_color()
         };
         let (x, align) = cell_anchor(i, columns.len(), left, w);
-        ui.painter().text(
-            egui::pos2(x, cell.center().y),
-            align,
-            format!("{label}{arrow}"),
-            font.clone(),
+        let last = i + 1 == columns.len();
+        let cut = cell_text(
+            ui.painter(),
+            (egui::pos2(x, cell.center().y), align),
+            (label, arrow),
+            &font,
             color,
+            last.then_some(w - 8.0),
         );
+        let response = if cut {
+            response.on_hover_text(label)
+        } else {
+            response
+        };
         if response.clicked() {
             clicked = Some(column);
         }
@@ -699,12 +706,90 @@ fn header_row(
     clicked
 }
 
+/// How wide the two text columns may be, the trainee's first and the weakest principle's last:
+/// the trainee's gives way first, down to about a name and the start of an ID, so that the
+/// principle keeps room for a short name; below that both are shortened (their texts end in
+/// "…"), and only when neither can shrink further does the table scroll sideways.
+struct TextColumns {
+    narrowest_first: f32,
+    narrowest_last: f32,
+    comfortable_last: f32,
+    widest_last: f32,
+}
+
+/// The trainee column's width when there is room: most names with their ID fit, and longer
+/// ones run on into the space the right-aligned figures beside them leave.
+const NAME_WIDTH: f32 = 220.0;
+
+const TEXT_COLUMNS: TextColumns = TextColumns {
+    narrowest_first: 150.0,
+    narrowest_last: 96.0,
+    comfortable_last: 200.0,
+    widest_last: 420.0,
+};
+
+/// Shares what the figures' columns leave of `available` between the first and last columns
+/// (the first's width on entry is the one it prefers; the last's is ignored).
+fn fit_text_columns<'a, const N: usize>(
+    mut columns: [(Column, &'a str, f32); N],
+    available: f32,
+    bounds: &TextColumns,
+) -> [(Column, &'a str, f32); N] {
+    if N < 3 {
+        return columns;
+    }
+    let figures: f32 = columns[1..N - 1].iter().map(|(_, _, w)| w).sum();
+    let room = available - figures;
+    let last_within = |w: f32| w.clamp(bounds.narrowest_last, bounds.widest_last);
+    let preferred_first = columns[0].2;
+    let mut last = last_within(room - preferred_first);
+    if last < bounds.comfortable_last {
+        let first = (room - bounds.comfortable_last)
+            .clamp(bounds.narrowest_first.min(preferred_first), preferred_first);
+        columns[0].2 = first;
+        last = last_within(room - first);
+    }
+    columns[N - 1].2 = last;
+    columns
+}
+
+/// Paints a cell's text and then its `tail` anchored at `pos`; with `fit`, the text is cut to
+/// leave the tail room within that width and ends in "…" (the tail is never cut). Whether it
+/// was cut.
+fn cell_text(
+    painter: &egui::Painter,
+    (pos, align): (egui::Pos2, egui::Align2),
+    (text, tail): (&str, &str),
+    font: &egui::FontId,
+    color: egui::Color32,
+    fit: Option<f32>,
+) -> bool {
+    let tail = painter.layout_no_wrap(tail.to_owned(), font.clone(), color);
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font.clone(), color);
+    if let Some(width) = fit {
+        job.wrap = egui::text::TextWrapping::truncate_at_width((width - tail.size().x).max(0.0));
+    }
+    let text = painter.layout_job(job);
+    let cut = text.elided;
+    let size = egui::vec2(
+        text.size().x + tail.size().x,
+        text.size().y.max(tail.size().y),
+    );
+    let top_left = align.anchor_size(pos, size).min;
+    let tail_left = top_left + egui::vec2(text.size().x, 0.0);
+    painter.galley(top_left, text, color);
+    painter.galley(tail_left, tail, color);
+    cut
+}
+
 /// One clickable row of the trainees' table: text on the left of the first and last columns,
-/// figures aligned on the right, the whole row lit under the pointer.
+/// figures aligned on the right, the whole row lit under the pointer. The first and last
+/// columns' texts end in "…" (the last's before its `last_tail`) when they do not fit, and the
+/// row's tooltip then gives them whole.
 fn table_row(
     ui: &mut egui::Ui,
     columns: &[(Column, &str, f32)],
-    cells: &[String],
+    (cells, last_tail): (&[String], &str),
     height: f32,
 ) -> egui::Response {
     let width: f32 = columns.iter().map(|(_, _, w)| w).sum();
@@ -716,18 +801,25 @@ fn table_row(
     let font = egui::TextStyle::Body.resolve(ui.style());
     let color = ui.visuals().text_color();
     let mut left = rect.left();
+    let mut shortened = Vec::new();
     for (i, ((_, _, w), text)) in columns.iter().zip(cells).enumerate() {
         let (x, align) = cell_anchor(i, columns.len(), left, *w);
-        painter.text(
-            egui::pos2(x, rect.center().y),
-            align,
-            text,
-            font.clone(),
-            color,
-        );
+        let last = i + 1 == columns.len();
+        let anchor = (egui::pos2(x, rect.center().y), align);
+        let tail = if last { last_tail } else { "" };
+        // The trainee's text is cut only when the column has given way (see `TextColumns`).
+        let fit = (last || (i == 0 && *w < NAME_WIDTH)).then_some(*w - 8.0);
+        if cell_text(&painter, anchor, (text, tail), &font, color, fit) {
+            shortened.push(format!("{text}{tail}"));
+        }
         left += w;
     }
-    response.on_hover_cursor(egui::CursorIcon::PointingHand)
+    let response = response.on_hover_cursor(egui::CursorIcon::PointingHand);
+    if shortened.is_empty() {
+        response
+    } else {
+        response.on_hover_text(shortened.join("\n"))
+    }
 }
 
 /// The bars per principle, or a word that there is nothing yet.
@@ -781,14 +873,13 @@ fn cohort_page(
         }
     });
     // "7 小时 02 分钟" is wider than "7 h 02 min". The weakest principle's name takes what the
-    // figures leave.
+    // figures leave (set below, once their titles have widened them).
     let time_width = match lang {
         Lang::Zh => 150.0,
         Lang::En => 110.0,
     };
-    let weakest_width = (ui.available_width() - 550.0 - time_width).clamp(240.0, 420.0);
     let columns: [(Column, &str, f32); 7] = [
-        (Column::Name, tr(lang, "学员", "Trainee"), 220.0),
+        (Column::Name, tr(lang, "学员", "Trainee"), NAME_WIDTH),
         (Column::Attempts, tr(lang, "练习次数", "Attempts"), 80.0),
         (Column::Best, tr(lang, "最高分", "Best"), 70.0),
         (Column::Latest, tr(lang, "最近一次", "Latest"), 80.0),
@@ -801,7 +892,7 @@ fn cohort_page(
         (
             Column::Weakest,
             tr(lang, "最薄弱原则", "Weakest principle"),
-            weakest_width,
+            0.0,
         ),
     ];
     // Wide enough for its title with the sort arrow, too ("Time practised ▼").
@@ -818,6 +909,7 @@ fn cohort_page(
             .x;
         (column, label, width.max(title + 16.0))
     });
+    let columns = fit_text_columns(columns, ui.available_width(), &TEXT_COLUMNS);
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     if let Some(column) = header_row(ui, &columns, dashboard.sort, row_height) {
         actions.write(DashboardAction::Sort(column));
@@ -840,15 +932,16 @@ fn cohort_page(
                     row.pass_rate
                         .map_or(dash.clone(), |v| format!("{:.0}%", v * 100.0)),
                     human_duration(row.practised_secs, lang),
-                    row.weakest.as_ref().map_or(dash.clone(), |w| {
-                        format!(
-                            "{} ({:.0})",
-                            principle_name(catalogue, &w.id, lang),
-                            w.average
-                        )
-                    }),
+                    row.weakest
+                        .as_ref()
+                        .map_or(dash.clone(), |w| principle_name(catalogue, &w.id, lang)),
                 ];
-                if table_row(ui, &columns, &cells, row_height).clicked() {
+                // The average stays in sight when a long name is shortened.
+                let average = row
+                    .weakest
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" ({:.0})", w.average));
+                if table_row(ui, &columns, (&cells, &average), row_height).clicked() {
                     actions.write(DashboardAction::Show(Page::Trainee(row.trainee.id)));
                 }
             }
@@ -957,6 +1050,28 @@ fn trainee_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_columns_share_what_the_figures_leave() {
+        let columns = [
+            (Column::Name, "Trainee", 220.0),
+            (Column::Attempts, "Attempts", 80.0),
+            (Column::Weakest, "Weakest principle", 0.0),
+        ];
+        let widths = |available: f32| {
+            let fitted = fit_text_columns(columns, available, &TEXT_COLUMNS);
+            (fitted[0].2, fitted[1].2, fitted[2].2)
+        };
+        // A wide window: the trainee's preferred width and the principle's widest.
+        assert_eq!(widths(1200.0), (220.0, 80.0, 420.0));
+        // Narrower: the principle takes what is left while it is comfortable.
+        assert_eq!(widths(600.0), (220.0, 80.0, 300.0));
+        // Narrower still: the trainee's gives way first, down to its narrowest.
+        assert_eq!(widths(450.0), (170.0, 80.0, 200.0));
+        assert_eq!(widths(400.0), (150.0, 80.0, 170.0));
+        // Then the principle's, down to its narrowest; below that the table scrolls sideways.
+        assert_eq!(widths(300.0), (150.0, 80.0, 96.0));
+    }
 
     #[test]
     fn the_two_weakest_principles_are_highlighted_and_any_that_reads_the_same() {
