@@ -324,12 +324,21 @@ fn a_scripted_run_reads_back_with_the_customers_reactions() {
         assert_eq!(out.status.code(), Some(0), "{text}");
         let transcript: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&file).expect("transcript")).expect("JSON");
-        let reactions: Vec<&str> = transcript["turns"]
-            .as_array()
-            .expect("turns")
+        let turns = transcript["turns"].as_array().expect("turns");
+        let reactions: Vec<&str> = turns
             .iter()
             .filter_map(|turn| turn["react"][lang].as_str())
             .collect();
+        // Each exchange is a paragraph of its own, with the one reply chosen in it.
+        let exchanges: Vec<&str> = text
+            .split("\n\n")
+            .filter(|paragraph| paragraph.lines().any(|l| l.starts_with("  → ")))
+            .collect();
+        assert_eq!(exchanges.len(), turns.len(), "{text}");
+        for exchange in exchanges {
+            let replies = exchange.lines().filter(|l| l.starts_with("  → ")).count();
+            assert_eq!(replies, 1, "{exchange}");
+        }
         assert!(!reactions.is_empty(), "no reaction in this run:\n{text}");
         // A quoted line's own quotation marks are printed as single ones.
         let marks = |s: &str| s.replace(['“', '”', '‘', '’', '"'], "'");

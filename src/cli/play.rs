@@ -296,8 +296,11 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         say!("{}", result_json(&card, session.transcript())?);
     } else if args.choices.is_some() || args.strategy.is_some() {
         let name = &scenario.customer.name;
-        for turn in &session.transcript().turns {
-            say_inline!("{}", terminal::scripted_turn(turn, name, env.lang));
+        // One paragraph per exchange: the reaction and the next turn's line are both the
+        // customer's, and the blank line shows where one exchange ends.
+        for (i, turn) in session.transcript().turns.iter().enumerate() {
+            let gap = if i == 0 { "" } else { "\n" };
+            say_inline!("{gap}{}", terminal::scripted_turn(turn, name, env.lang));
         }
         if let Some(ending) = &session.transcript().ending {
             say_inline!("{}", terminal::ending(ending, name, env.lang));
