@@ -622,7 +622,18 @@ fn the_help_is_in_the_chosen_language() {
         assert!(help.starts_with("检查情景文件"), "{help}");
         assert!(help.contains("用法：complaint-trainer check"), "{help}");
         assert!(help.contains("以 JSON 输出结果"), "{help}");
+        // Chinese punctuation where the parser adds its own, too.
+        assert!(
+            help.contains("用法：complaint-trainer check [选项]"),
+            "{help}"
+        );
+        assert!(help.lines().any(|l| l == "选项："), "{help}");
     }
+    // A command group without its command shows its help on standard error, in Chinese too.
+    let group = run(&["--lang", "zh", "trainee"]);
+    assert_eq!(group.status.code(), Some(2));
+    let told = String::from_utf8_lossy(&group.stderr);
+    assert!(told.lines().any(|l| l == "命令："), "{told}");
     let from_locale = bin()
         .args(["--help"])
         .env("LC_ALL", "zh_CN.UTF-8")

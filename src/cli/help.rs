@@ -298,6 +298,16 @@ fn localize_arg(arg: Arg, key: &str) -> Arg {
         .help_heading(heading)
 }
 
+/// Help as clap renders it, with Chinese punctuation where clap adds its own: a full-width
+/// colon after the headings (命令：, 选项：, 参数：) and 选项 for the options in usage lines.
+pub fn chinese_punctuation(help: &str) -> String {
+    let mut out = help.replace("[OPTIONS]", "[选项]");
+    for heading in ["命令", "选项", "参数"] {
+        out = out.replace(&format!("{heading}:"), &format!("{heading}："));
+    }
+    out
+}
+
 /// A usage error in Chinese, with its hint and usage line; None for the rare kinds this does
 /// not know, which are then told as the parser tells them.
 pub fn usage_error_in_chinese(error: &clap::Error) -> Option<String> {
@@ -346,16 +356,26 @@ pub fn usage_error_in_chinese(error: &clap::Error) -> Option<String> {
         _ => return None,
     };
     let mut out = format!("错误：{what}\n");
-    let hint = text(ContextKind::SuggestedArg)
-        .or_else(|| text(ContextKind::SuggestedSubcommand))
-        .or_else(|| text(ContextKind::SuggestedValue));
+    // Each suggestion in its own quotes: 是不是 'replay' 或 'play'？
+    let quoted = |kind| match error.get(kind) {
+        Some(ContextValue::Strings(list)) if !list.is_empty() => Some(
+            list.iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(" 或 "),
+        ),
+        _ => text(kind).map(|s| format!("'{s}'")),
+    };
+    let hint = quoted(ContextKind::SuggestedArg)
+        .or_else(|| quoted(ContextKind::SuggestedSubcommand))
+        .or_else(|| quoted(ContextKind::SuggestedValue));
     if let Some(hint) = hint {
-        out.push_str(&format!("\n  提示：是不是 '{hint}'？\n"));
+        out.push_str(&format!("\n  提示：是不是 {hint}？\n"));
     }
     if let Some(usage) = text(ContextKind::Usage) {
         let usage = usage.trim();
         let usage = usage.strip_prefix("Usage:").unwrap_or(usage).trim();
-        out.push_str(&format!("\n用法：{usage}\n"));
+        out.push_str(&format!("\n用法：{}\n", chinese_punctuation(usage)));
     }
     out.push_str("\n更多信息请用 '--help'。\n");
     Some(out)
@@ -439,6 +459,12 @@ mod tests {
         let command = told(&["complaint-trainer", "lst"]);
         assert!(command.starts_with("错误：不认识的命令 'lst'"), "{command}");
         assert!(command.contains("是不是 'list'"), "{command}");
+        let two = told(&["complaint-trainer", "plai"]);
+        assert!(two.contains("是不是 'replay' 或 'play'？"), "{two}");
+        assert!(
+            two.contains("用法：complaint-trainer [选项] [命令]"),
+            "{two}"
+        );
         let value = told(&["complaint-trainer", "graph", "x", "--format", "png"]);
         assert!(
             value
@@ -462,8 +488,14 @@ mod tests {
         let mut cmd = in_chinese(crate::cli::Cli::command());
         let play = cmd.find_subcommand_mut("play").expect("play");
         let help = play.render_help().to_string();
-        assert!(help.contains("用法："), "{help}");
-        assert!(help.contains("选项"), "{help}");
+        let help = chinese_punctuation(&help);
+        assert!(
+            help.contains("用法：complaint-trainer play [选项] <ID>"),
+            "{help}"
+        );
+        assert!(help.lines().any(|l| l == "选项："), "{help}");
+        assert!(help.lines().any(|l| l == "参数："), "{help}");
+        assert!(!help.contains(':'), "an ASCII colon in\n{help}");
         assert!(
             help.contains("（可选：practice、assessment）（默认：practice）"),
             "{help}"

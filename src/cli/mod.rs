@@ -32,6 +32,7 @@ mod terminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::records::{RecordsError, TraineeError};
@@ -192,6 +193,23 @@ fn lang_asked_for(args: &[std::ffi::OsString]) -> Lang {
     given.and_then(Lang::parse).unwrap_or_else(Lang::from_env)
 }
 
+/// The help or error as clap would print it: styled on a terminal (unless NO_COLOR is set),
+/// plain text when piped.
+fn rendered(e: &clap::Error) -> String {
+    use std::io::IsTerminal as _;
+    let styled = e.render();
+    let terminal = if e.use_stderr() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    if terminal && std::env::var_os("NO_COLOR").is_none() {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    }
+}
+
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = lang_asked_for(&args);
@@ -205,11 +223,21 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let in_chinese = (lang == Lang::Zh)
-                .then(|| help::usage_error_in_chinese(&e))
-                .flatten();
+            let is_help = matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            let in_chinese = match lang {
+                Lang::Zh if is_help => Some(help::chinese_punctuation(&rendered(&e))),
+                Lang::Zh => help::usage_error_in_chinese(&e),
+                Lang::En => None,
+            };
             match in_chinese {
-                Some(told) => eprint!("{told}"),
+                Some(told) if e.use_stderr() => eprint!("{told}"),
+                // A reader that has gone (`| head`) is no reason for a panic.
+                Some(told) => {
+                    let _ = std::io::Write::write_all(&mut std::io::stdout(), told.as_bytes());
+                }
                 None => {
                     let _ = e.print();
                 }
