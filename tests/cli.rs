@@ -79,11 +79,10 @@ fn check_exit_codes() {
     assert_eq!(warning_only.status.code(), Some(0));
     let in_chinese = run(&["--lang", "zh", "play", "nope"]);
     assert_eq!(in_chinese.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&in_chinese.stderr).starts_with("错误：没有情景 `nope`；已有："),
-        "{}",
-        String::from_utf8_lossy(&in_chinese.stderr)
-    );
+    let told = String::from_utf8_lossy(&in_chinese.stderr);
+    assert!(told.starts_with("错误：没有情景 `nope`；已有："), "{told}");
+    // A Chinese list is separated by 、, as in Chinese text.
+    assert!(told.contains("case1-seven-calls、case2-clutch"), "{told}");
     let too_few = run(&[
         "--lang",
         "zh",
@@ -429,6 +428,19 @@ fn analyse_says_when_the_turn_limit_can_end_a_conversation() {
         stdout(&human).contains("endings reached: hotline, the turn limit"),
         "{}",
         stdout(&human)
+    );
+    let chinese = run(&[
+        "--lang",
+        "zh",
+        "--scenarios",
+        &folder,
+        "analyse",
+        "case2-clutch",
+    ]);
+    assert!(
+        stdout(&chinese).contains("可达结局：hotline、轮数上限"),
+        "{}",
+        stdout(&chinese)
     );
     let machine = json(&run(&[
         "--scenarios",

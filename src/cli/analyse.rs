@@ -131,7 +131,7 @@ pub fn run(env: &Env, args: &Args) -> anyhow::Result<ExitCode> {
         say!(
             "  {}{}",
             t(lang, "可达结局：", "endings reached: "),
-            reached.join(", ")
+            reached.join(t(lang, "、", ", "))
         );
         for r in &p.principles {
             if r.max > r.min {

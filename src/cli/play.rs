@@ -73,10 +73,9 @@ pub struct ReplayArgs {
 pub fn find_scenario<'a>(library: &'a Library, id: &str) -> anyhow::Result<&'a Arc<Scenario>> {
     library.scenario(id).ok_or_else(|| {
         let known: Vec<&str> = library.scenarios.iter().map(|s| s.id.as_str()).collect();
-        let known = known.join(", ");
         told(
-            format!("没有情景 `{id}`；已有：{known}"),
-            format!("no scenario `{id}`; known: {known}"),
+            format!("没有情景 `{id}`；已有：{}", known.join("、")),
+            format!("no scenario `{id}`; known: {}", known.join(", ")),
         )
     })
 }
@@ -90,10 +89,9 @@ fn persona_index(
         None => Ok(scenario.persona),
         Some(name) => catalogue.persona_by_id(name).ok_or_else(|| {
             let known: Vec<&str> = catalogue.personas.iter().map(|p| p.id.as_str()).collect();
-            let known = known.join(", ");
             told(
-                format!("没有客户类型 `{name}`；已有：{known}"),
-                format!("no behaviour type `{name}`; known: {known}"),
+                format!("没有客户类型 `{name}`；已有：{}", known.join("、")),
+                format!("no behaviour type `{name}`; known: {}", known.join(", ")),
             )
         }),
     }

@@ -232,7 +232,7 @@ fn ron_message(error: &RonError) -> Text {
         [] => String::new(),
         names => {
             let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            format!("；可用的有：{}", quoted.join(", "))
+            format!("；可用的有：{}", quoted.join("、"))
         }
     };
     let zh = match error {

@@ -281,12 +281,12 @@ fn known(ids: &Ids) -> (String, String) {
         (String::new(), String::new())
     } else if list.len() <= 16 {
         (
-            format!("（已有：{}）", list.join(", ")),
+            format!("（已有：{}）", list.join("、")),
             format!(" (known: {})", list.join(", ")),
         )
     } else {
         (
-            format!("（已有：{}, …）", list[..16].join(", ")),
+            format!("（已有：{} 等）", list[..16].join("、")),
             format!(" (known: {}, …)", list[..16].join(", ")),
         )
     }
