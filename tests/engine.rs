@@ -686,6 +686,61 @@ fn practice_mode_coaches_and_retries_assessment_does_not() {
 }
 
 #[test]
+fn a_better_reply_comes_with_the_points_it_would_have_earned() {
+    use rand::Rng as _;
+    let library = bundled();
+    let catalogue = library.catalogue.clone().expect("catalogue");
+    let (mut checked, mut with_points) = (0, 0);
+    for scenario in &library.scenarios {
+        let a = Arc::new(
+            Analysis::run(scenario.clone(), catalogue.clone(), scenario.persona).expect("analysis"),
+        );
+        for seed in 0..3 {
+            let mut session = Session::new(a.clone(), seed, Mode::Practice);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            while session.phase() == Phase::Choosing {
+                let shown = session.prompt().expect("a prompt").offered.len();
+                let turn = session
+                    .choose(rng.random_range(1..=shown))
+                    .expect("choose")
+                    .clone();
+                if let Some(better) = &turn.better {
+                    // Take the reply back and choose the better one: it scores what was said.
+                    session.retry().expect("retry");
+                    let taken = session.choose_id(better).expect("the better reply");
+                    assert_eq!(
+                        taken.events, turn.better_events,
+                        "{} turn {}",
+                        scenario.id, turn.turn
+                    );
+                    assert!(taken.better.is_none() && taken.better_events.is_empty());
+                    checked += 1;
+                    with_points += usize::from(!turn.better_events.is_empty());
+                } else {
+                    assert!(turn.better_events.is_empty());
+                }
+                session.proceed().expect("proceed");
+            }
+        }
+    }
+    assert!(checked > 50 && with_points > 0, "{checked} / {with_points}");
+    // Transcripts saved before these points were kept still load and replay.
+    let a = analysis(&library, "warmup-late-car", "angry");
+    let session = play_strategy(a.clone(), 4, Mode::Practice, Strategy::Worst).expect("play");
+    let mut older = serde_json::to_value(session.transcript()).expect("json");
+    for turn in older["turns"].as_array_mut().expect("turns") {
+        assert!(
+            turn.as_object_mut()
+                .expect("a turn")
+                .remove("better_events")
+                .is_some()
+        );
+    }
+    let older = serde_json::from_value(older).expect("an older transcript loads");
+    assert_eq!(replay(&older, a).expect("replays"), session.score());
+}
+
+#[test]
 fn fixed_choices_are_checked() {
     let library = bundled();
     let a = analysis(&library, "warmup-late-car", "angry");

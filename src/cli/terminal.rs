@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::roleplay::score::ScoreEvent;
 use crate::roleplay::session::{EndingRecord, Prompt, TurnRecord};
 use crate::roleplay::{Mode, ScoreCard, Session};
 use crate::scenario::{Catalogue, Lang, Scenario, Text, is_narration};
@@ -171,14 +172,7 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
     let mut out = String::new();
     reaction(&mut out, turn, name, lang);
     for e in &turn.events {
-        let sign = if e.points >= 0 { "+" } else { "" };
-        let _ = writeln!(
-            out,
-            "  {sign}{} {} — {}",
-            e.points,
-            principle_name(catalogue, &e.principle, lang),
-            e.why.get(lang)
-        );
+        let _ = writeln!(out, "  {}", points_line(e, catalogue, lang));
     }
     if let Some(better) = &turn.better_text {
         let _ = writeln!(
@@ -187,9 +181,22 @@ pub fn feedback(turn: &TurnRecord, catalogue: &Catalogue, name: &Text, lang: Lan
             label(lang, "更好的回应", "A better reply"),
             better.get(lang)
         );
+        for e in &turn.better_events {
+            let _ = writeln!(out, "    {}", points_line(e, catalogue, lang));
+        }
     }
     escalation(&mut out, turn, lang);
     out
+}
+
+/// A score event as one line: signed points, the principle and why ("+2 Seek a win-win: …").
+fn points_line(e: &ScoreEvent, catalogue: &Catalogue, lang: Lang) -> String {
+    format!(
+        "{:+} {}{}",
+        e.points,
+        principle_name(catalogue, &e.principle, lang).to_string() + colon(lang),
+        e.why.get(lang)
+    )
 }
 
 /// One turn of a scripted run as it reads back: what the customer said, the reply chosen, and
@@ -337,17 +344,15 @@ pub fn debrief(
                 turn_number(lang, turn.turn) + colon(lang),
                 turn.chosen_text.get(lang)
             );
+            // What the reply cost, then the better reply and what it earns here.
+            for e in turn.events.iter().filter(|e| e.points < 0) {
+                let _ = writeln!(out, "      {}", points_line(e, catalogue, lang));
+            }
             if let Some(better) = &turn.better_text {
                 let _ = writeln!(out, "      → {}", better.get(lang));
             }
-            for e in turn.events.iter().filter(|e| e.points < 0) {
-                let _ = writeln!(
-                    out,
-                    "      {} {}{}",
-                    e.points,
-                    principle_name(catalogue, &e.principle, lang).to_string() + colon(lang),
-                    e.why.get(lang)
-                );
+            for e in &turn.better_events {
+                let _ = writeln!(out, "        {}", points_line(e, catalogue, lang));
             }
         }
     }

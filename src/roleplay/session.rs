@@ -114,6 +114,10 @@ pub struct TurnRecord {
     /// The reply that led to the best total from this point, when another was chosen.
     pub better: Option<String>,
     pub better_text: Option<Text>,
+    /// What the better reply would have scored at this turn, so that coaching can say why it
+    /// is better (its advantage may also lie in where it leads). Empty in older transcripts.
+    #[serde(default)]
+    pub better_events: Vec<ScoreEvent>,
     /// The escalation this reply triggered.
     pub escalation: Option<String>,
     /// Times the trainee took this turn back (practice mode).
@@ -372,6 +376,22 @@ impl Session {
         let outcome = ctx.apply(&before, index, &mut scorer);
         let best = analysis.best_reply(&before);
         let better = best.filter(|b| *b != index).map(|b| &turn.replies[b]);
+        let better_events = match best.filter(|b| *b != index) {
+            Some(b) => {
+                let mut would = EventScorer {
+                    catalogue,
+                    scenario,
+                    persona: analysis.persona,
+                    reply: Some(&turn.replies[b]),
+                    events: Vec::new(),
+                    critical: Vec::new(),
+                };
+                // Only its points are wanted: the outcome is not taken.
+                let _ = ctx.apply(&before, b, &mut would);
+                would.events
+            }
+            None => Vec::new(),
+        };
         let react = if reply.react.is_empty() {
             None
         } else {
@@ -405,6 +425,7 @@ impl Session {
             events: scorer.events,
             better: better.map(|r| r.id.clone()),
             better_text: better.map(|r| r.text.clone()),
+            better_events,
             escalation: outcome
                 .escalation
                 .map(|k| scenario.escalations[k].id.clone()),
