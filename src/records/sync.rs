@@ -66,8 +66,7 @@ impl LrsConfig {
         )
     }
 
-    /// Checks the fields as typed.
-    /// Whether the settings can be used; if not, why, in both languages.
+    /// Whether the settings, as typed, can be used; if not, why, in both languages.
     pub fn check(&self) -> Result<(), Text> {
         let url_ok = |u: &str| u.starts_with("http://") || u.starts_with("https://");
         if !url_ok(&self.endpoint) {

@@ -364,34 +364,25 @@ impl Session {
             .turn(self.state.node)
             .ok_or(SessionError::WrongPhase("the role play has ended"))?;
         let reply = &turn.replies[index];
-        let mut scorer = EventScorer {
-            catalogue,
-            scenario,
-            persona: analysis.persona,
-            reply: Some(reply),
-            events: Vec::new(),
-            critical: Vec::new(),
+        // Scores reply `i` of this turn from `before`, with the texts the trainee is shown.
+        let score_reply = |i: usize, before: &PlayState| {
+            let mut scorer = EventScorer {
+                catalogue,
+                scenario,
+                persona: analysis.persona,
+                reply: Some(&turn.replies[i]),
+                events: Vec::new(),
+                critical: Vec::new(),
+            };
+            let outcome = ctx.apply(before, i, &mut scorer);
+            (outcome, scorer)
         };
         let before = self.state;
-        let outcome = ctx.apply(&before, index, &mut scorer);
-        let best = analysis.best_reply(&before);
-        let better = best.filter(|b| *b != index).map(|b| &turn.replies[b]);
-        let better_events = match best.filter(|b| *b != index) {
-            Some(b) => {
-                let mut would = EventScorer {
-                    catalogue,
-                    scenario,
-                    persona: analysis.persona,
-                    reply: Some(&turn.replies[b]),
-                    events: Vec::new(),
-                    critical: Vec::new(),
-                };
-                // Only its points are wanted: the outcome is not taken.
-                let _ = ctx.apply(&before, b, &mut would);
-                would.events
-            }
-            None => Vec::new(),
-        };
+        let (outcome, scorer) = score_reply(index, &before);
+        let better_index = analysis.best_reply(&before).filter(|b| *b != index);
+        let better = better_index.map(|b| &turn.replies[b]);
+        // What the better reply would have scored here (only its points: its outcome is not taken).
+        let better_events = better_index.map_or(Vec::new(), |b| score_reply(b, &before).1.events);
         let react = if reply.react.is_empty() {
             None
         } else {

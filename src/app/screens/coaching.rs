@@ -78,11 +78,13 @@ pub fn coaching_panel(ui: &mut egui::Ui, turn: &TurnRecord, catalogue: &Catalogu
         ui.strong(tr(lang, "更好的回应：", "A better reply:"));
         wrapped_label(ui, better.get(lang));
         // Why it is better, in the same terms as the trainee's own reply.
-        ui.indent("better_events", |ui| {
-            for event in &turn.better_events {
-                score_event(ui, event, catalogue, lang);
-            }
-        });
+        if !turn.better_events.is_empty() {
+            ui.indent("better_events", |ui| {
+                for event in &turn.better_events {
+                    score_event(ui, event, catalogue, lang);
+                }
+            });
+        }
     }
     if let Some(notice) = turn.escalation_notice() {
         ui.colored_label(tone(ui, false), notice.get(lang));
